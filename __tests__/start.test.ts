@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readState, isAlive } from '../src/db/embedded';
+import { freePort, startService, type Started } from './support/process';
+
+/**
+ * The README's promise: `npm start` with no DATABASE_URL serves on the embedded database,
+ * and again on the same data.
+ */
+describe('npm start on the embedded database', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'backendapi-start-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function startAndCheck(): Promise<Started> {
+    const env = { DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', EMBEDDED_DB_DIR: dir, EMBEDDED_DB_PORT: String(await freePort()) };
+    const service = await startService('npm', ['start', '--silent'], env, 120_000, { detached: true });
+    const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(readState(dir)?.status).toBe('ready');
+    return service;
+  }
+
+  async function stop(service: Started): Promise<void> {
+    const serverPid = readState(dir)?.pid as number;
+    // The whole process group, as a terminal's Ctrl-C would; npm itself dies of the signal,
+    // the app drains and says so (its exit code is checked in shutdown.test.ts).
+    process.kill(-(service.child.pid as number), 'SIGTERM');
+    await service.exited;
+    for (let i = 0; i < 200 && (isAlive(serverPid) || !/\bstopped\b/.test(service.output())); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(service.output()).toMatch(/info\S* stopped/);
+    // the app started the embedded server, so it stopped it too
+    expect(isAlive(serverPid)).toBe(false);
+    expect(readState(dir)).toBeUndefined();
+  }
+
+  it('when started on a new data directory, then it creates the database, migrates and is ready', async () => {
+    const service = await startAndCheck();
+    expect(service.output()).toMatch(/applied 1 migration/);
+    await stop(service);
+  }, 180_000);
+
+  it('when started a second time on the same data, then it is ready without migrating again', async () => {
+    const service = await startAndCheck();
+    expect(service.output()).not.toMatch(/applied \d+ migration/);
+    await stop(service);
+  }, 120_000);
+});

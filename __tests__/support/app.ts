@@ -1,0 +1,41 @@
+/** Builds the real app on this worker's schema of the test database. */
+import type { Express } from 'express';
+import { createApp, type AppDeps } from '../../src/app';
+import { loadConfig, type Config } from '../../src/core/config';
+import { connectDatabase, type Database } from '../../src/db/connection';
+import { workerUrl } from './test-database';
+
+export function testDatabaseUrl(): string {
+  const base = process.env.BACKENDAPI_TEST_BASE_URL;
+  if (!base) throw new Error('the test database is not set up (global-setup did not run)');
+  return workerUrl(base, process.env.BACKENDAPI_TEST_EXTERNAL === '1', Number(process.env.JEST_WORKER_ID ?? '1'));
+}
+
+export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: testDatabaseUrl(), ...env });
+}
+
+export interface TestApp {
+  app: Express;
+  db: Database;
+  config: Readonly<Config>;
+  close(): Promise<void>;
+}
+
+export function startTestApp(env: Record<string, string> = {}, extra: Partial<AppDeps> = {}): TestApp {
+  const config = testConfig(env);
+  const db = connectDatabase({ ...config.database, url: config.database.url as string });
+  const app = createApp({ config, db, ...extra });
+  return { app, db, config, close: () => db.close() };
+}
+
+/** Empties every table of the worker's schema (not the migration history). */
+export async function truncateAll(db: Database): Promise<void> {
+  const { rows } = await db.pool.query<{ name: string }>(
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 AND tablename <> '_prisma_migrations'`,
+    [db.schema.slice(1, -1)],
+  );
+  if (rows.length) {
+    await db.pool.query(`TRUNCATE ${rows.map((r) => `${db.schema}."${r.name}"`).join(', ')} RESTART IDENTITY CASCADE`);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * npm run seed — a small, realistic demo data set: three users, their recording sessions,
+ * recordings of several modalities, and a few algorithms. Idempotent: it does nothing when
+ * the demo users already exist. Refuses to run when NODE_ENV=production.
+ */
+import { connectDatabase } from '../src/db/connection';
+import { openDatabaseTarget } from '../src/db/target';
+import { logger } from '../src/core/logging';
+import type { PrismaClient } from '../src/generated/prisma/client';
+import { run, scriptConfig } from '../scripts/cli';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export async function seedDemoData(prisma: PrismaClient, now = new Date()): Promise<boolean> {
+  if (await prisma.user.findUnique({ where: { email: 'admin@example.com' } })) return false;
+  await prisma.$transaction(async (tx) => {
+    const admin = await tx.user.create({ data: { email: 'admin@example.com', name: 'Avery Admin', role: 'ADMIN' } });
+    const ada = await tx.user.create({ data: { email: 'ada@example.com', name: 'Ada Lovelace' } });
+    const grace = await tx.user.create({ data: { email: 'grace@example.com', name: 'Grace Hopper' } });
+
+    const sleepStudy = await tx.session.create({
+      data: {
+        userId: ada.id,
+        title: 'Overnight sleep study',
+        device: 'OpenBCI Cyton 8ch',
+        startedAt: new Date(now.getTime() - 2 * DAY),
+        endedAt: new Date(now.getTime() - 2 * DAY + 8 * 60 * 60 * 1000),
+        notes: 'Participant slept well; electrode C3 re-seated at 02:10.',
+        metadata: { participant: 'P-014', site: 'lab-2', montage: '10-20' },
+      },
+    });
+    const run = await tx.session.create({
+      data: {
+        userId: grace.id,
+        title: 'Treadmill ECG, 5 km/h',
+        device: 'Polar H10',
+        startedAt: new Date(now.getTime() - DAY),
+        endedAt: new Date(now.getTime() - DAY + 30 * 60 * 1000),
+        metadata: { participant: 'P-021', protocol: 'bruce-stage-1' },
+      },
+    });
+    await tx.session.create({
+      data: {
+        userId: ada.id,
+        title: 'Resting-state EEG (in progress)',
+        device: 'Muse S',
+        startedAt: new Date(now.getTime() - 15 * 60 * 1000),
+      },
+    });
+
+    await tx.recording.createMany({
+      data: [
+        {
+          userId: ada.id,
+          sessionId: sleepStudy.id,
+          name: 'sleep-p014-eeg.edf',
+          modality: 'EEG',
+          status: 'READY',
+          format: 'application/x-edf',
+          sampleRateHz: 250,
+          channelCount: 8,
+          durationMs: 8 * 60 * 60 * 1000,
+          sizeBytes: 460_800_000n,
+          sha256: 'a3f1c2d4e5b6978812345678901234567890abcdefabcdefabcdefabcdefabcd',
+          storageUri: 's3://recordings/ada/sleep-p014-eeg.edf',
+          recordedAt: sleepStudy.startedAt,
+          metadata: { reference: 'linked-mastoids' },
+        },
+        {
+          userId: ada.id,
+          sessionId: sleepStudy.id,
+          name: 'sleep-p014-audio.flac',
+          modality: 'AUDIO',
+          status: 'READY',
+          format: 'audio/flac',
+          sampleRateHz: 16_000,
+          channelCount: 1,
+          durationMs: 8 * 60 * 60 * 1000,
+          sizeBytes: 301_000_000n,
+          recordedAt: sleepStudy.startedAt,
+        },
+        {
+          userId: grace.id,
+          sessionId: run.id,
+          name: 'treadmill-p021-ecg.csv',
+          modality: 'ECG',
+          status: 'PENDING',
+          format: 'text/csv',
+          sampleRateHz: 130,
+          channelCount: 1,
+          durationMs: 30 * 60 * 1000,
+          recordedAt: run.startedAt,
+        },
+        {
+          userId: grace.id,
+          sessionId: run.id,
+          name: 'treadmill-p021-imu.bin',
+          modality: 'IMU',
+          status: 'FAILED',
+          format: 'application/octet-stream',
+          sampleRateHz: 52,
+          channelCount: 6,
+          recordedAt: run.startedAt,
+          metadata: { error: 'upload interrupted at 61%' },
+        },
+      ],
+    });
+
+    await tx.algo.createMany({
+      data: [
+        {
+          ownerId: admin.id,
+          name: 'sleep-staging',
+          version: '1.2.0',
+          description: 'Scores 30-second epochs into W, N1, N2, N3 and REM.',
+          status: 'PUBLISHED',
+          parameters: {
+            type: 'object',
+            properties: { epochSeconds: { type: 'integer', default: 30 }, channels: { type: 'array', items: { type: 'string' } } },
+            required: ['channels'],
+          },
+        },
+        {
+          ownerId: grace.id,
+          name: 'hrv-summary',
+          version: '0.3.1',
+          description: 'RMSSD, SDNN and pNN50 from R-R intervals.',
+          status: 'DRAFT',
+          parameters: { type: 'object', properties: { windowSeconds: { type: 'integer', minimum: 30 } } },
+        },
+        { ownerId: admin.id, name: 'sleep-staging', version: '1.1.0', status: 'DEPRECATED', parameters: { type: 'object' } },
+      ],
+    });
+  });
+  return true;
+}
+
+if (require.main === module) {
+  run(async () => {
+    const config = scriptConfig();
+    if (config.env === 'production') throw new Error('refusing to seed demo data when NODE_ENV=production');
+    const target = await openDatabaseTarget(config);
+    const db = connectDatabase({ ...config.database, url: target.url, poolSize: 2 });
+    try {
+      logger.info((await seedDemoData(db.prisma)) ? 'seeded the demo data set' : 'demo data already present; nothing to do');
+    } finally {
+      await db.close();
+      await target.release();
+    }
+  });
+}

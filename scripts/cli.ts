@@ -1,0 +1,30 @@
+/** What every script shares: .env, validated config, logging, and a non-zero exit on failure. */
+import { ConfigError, loadConfig, type Config } from '../src/core/config';
+import { loadDotenv } from '../src/core/dotenv';
+import { configureLogging, logger } from '../src/core/logging';
+
+export function scriptConfig(): Readonly<Config> {
+  loadDotenv();
+  try {
+    const config = loadConfig();
+    configureLogging({ ...config.log, format: 'pretty' });
+    return config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** Runs a script's main function; any failure is printed and exits 1. */
+export function run(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      logger.error(err instanceof Error ? err.message : String(err));
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,24 @@
+import express, { type RequestHandler } from 'express';
+import { unsupportedMediaType } from '../../core/errors';
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** A request that sends a body must send JSON (415 otherwise); the body is parsed with a size limit (413). */
+export function jsonBody(limitBytes: number): RequestHandler[] {
+  const requireJson: RequestHandler = (req, _res, next) => {
+    if (BODY_METHODS.has(req.method) && hasBody(req) && !req.is(JSON_TYPES)) {
+      const type = req.get('content-type');
+      throw unsupportedMediaType(
+        type ? `Content-Type ${type} is not supported; send application/json` : 'A request body needs Content-Type: application/json',
+      );
+    }
+    next();
+  };
+  return [requireJson, express.json({ limit: limitBytes, type: JSON_TYPES })];
+}
+
+function hasBody(req: Parameters<RequestHandler>[0]): boolean {
+  const length = req.get('content-length');
+  return req.get('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
+}

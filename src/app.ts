@@ -1,0 +1,42 @@
+/**
+ * createApp builds the Express application from its dependencies. It listens on nothing and
+ * keeps no globals: src/main.ts starts it, tests drive it with supertest.
+ */
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Config } from './core/config';
+import type { Database } from './db/connection';
+import { databaseChecks, type CheckResult } from './db/health';
+import { requestId } from './api/middleware/request-id';
+import { accessLog } from './api/middleware/access-log';
+import { jsonBody } from './api/middleware/json-body';
+import { notFoundHandler, problemHandler } from './api/middleware/problem';
+import { healthRoutes } from './api/routes/health.routes';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  db: Database;
+  /** Further readiness checks owned by the caller (draining, SSH tunnel). */
+  extraChecks?: Array<() => CheckResult | Promise<CheckResult>>;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { config } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false); // resources set their own ETags
+  if (config.http.trustProxy) app.set('trust proxy', config.http.trustProxy);
+
+  const dbChecks = databaseChecks(deps.db);
+  const readiness = async (): Promise<CheckResult[]> => [
+    ...(await Promise.all((deps.extraChecks ?? []).map((check) => check()))),
+    ...(await dbChecks()),
+  ];
+
+  app.use(requestId, accessLog, helmet());
+  app.use(healthRoutes({ readiness }));
+  app.use(jsonBody(config.http.bodyLimitBytes));
+  app.use(notFoundHandler);
+  app.use(problemHandler);
+  return app;
+}

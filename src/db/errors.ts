@@ -1,0 +1,107 @@
+/**
+ * Database errors in HTTP terms: constraint violations become 409/400/404, an unreachable or
+ * overloaded database becomes 503. Prisma's messages are never passed on (they carry SQL
+ * and schema details); the fields named in its metadata are.
+ */
+import { conflict, HttpError, notFound, badRequest, serviceUnavailable } from '../core/errors';
+import { Prisma } from '../generated/prisma/client';
+
+/** PostgreSQL SQLSTATE classes and codes that mean "the database is not there right now". */
+const UNAVAILABLE_SQLSTATES = /^(08|53|57P|58)/;
+const NODE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED']);
+const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
+const DRIVER_UNAVAILABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TransactionAlreadyClosed',
+  'DatabaseAccessDenied',
+]);
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Connection refused|terminating connection|server closed the connection|Cannot use a pool after calling end/i;
+
+function fieldsOf(meta: Record<string, unknown> | undefined): string[] {
+  const target =
+    meta?.target ?? (meta?.driverAdapterError as { cause?: { constraint?: { fields?: string[] } } } | undefined)?.cause?.constraint?.fields;
+  if (Array.isArray(target)) return target.map(String);
+  if (typeof target === 'string') return [target];
+  return [];
+}
+
+function driverCause(err: unknown): { kind?: string; originalCode?: string; code?: string } | undefined {
+  const e = err as { cause?: unknown; meta?: { driverAdapterError?: { cause?: unknown } } };
+  return (e.meta?.driverAdapterError?.cause ?? (e.cause as { cause?: unknown } | undefined)?.cause ?? e.cause) as
+    { kind?: string; originalCode?: string; code?: string } | undefined;
+}
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown; errorCode?: unknown };
+  const code = typeof e.code === 'string' ? e.code : typeof e.errorCode === 'string' ? e.errorCode : undefined;
+  if (code && (PRISMA_UNAVAILABLE.has(code) || NODE_NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.test(code) || code === '57014'))
+    return true;
+  const cause = driverCause(err);
+  if (cause?.kind && DRIVER_UNAVAILABLE_KINDS.has(cause.kind)) return true;
+  const original = cause?.originalCode ?? cause?.code;
+  if (original && (NODE_NETWORK_CODES.has(original) || UNAVAILABLE_SQLSTATES.test(original) || original === '57014')) return true;
+  if (err instanceof Prisma.PrismaClientInitializationError) return true;
+  return typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message);
+}
+
+/** The HTTP error a database error stands for, or undefined when it is a bug (→ 500). */
+export function httpErrorFromDatabase(err: unknown): HttpError | undefined {
+  if (err instanceof Prisma.PrismaClientKnownRequestError) {
+    const fields = fieldsOf(err.meta);
+    switch (err.code) {
+      case 'P2002':
+        return conflict(
+          fields.length ? `A record with this ${fields.join(', ')} already exists` : 'A record with these values already exists',
+          fields.map((f) => ({ path: `body.${f}`, message: 'must be unique' })),
+        );
+      case 'P2003':
+        return conflict('The record is referenced by, or refers to, a record that does not allow this change');
+      case 'P2025':
+      case 'P2015':
+      case 'P2018':
+        return notFound('The record does not exist');
+      case 'P2000':
+        return badRequest(
+          'A value is too long for its field',
+          fields.map((f) => ({ path: `body.${f}`, message: 'too long' })),
+        );
+      case 'P2011':
+      case 'P2012':
+        return badRequest(
+          'A required value is missing',
+          fields.map((f) => ({ path: `body.${f}`, message: 'is required' })),
+        );
+      default:
+        break;
+    }
+  }
+  const sqlstate = driverCause(err)?.originalCode;
+  switch (sqlstate) {
+    case '23505':
+      return conflict('A record with these values already exists');
+    case '23503':
+    case '23001': // restrict_violation: PostgreSQL 18 reports ON DELETE RESTRICT this way
+      return conflict('The record is referenced by, or refers to, a record that does not allow this change');
+    case '23502':
+    case '23514':
+    case '22001':
+    case '22003':
+    case '22P02':
+      return badRequest('A value does not fit the rules of its field');
+    case '40001':
+    case '40P01':
+      return conflict('The change collided with a concurrent one; retry it');
+    default:
+      break;
+  }
+  if (isDatabaseUnavailable(err)) {
+    const timedOut = (err as { code?: string }).code === '57014' || driverCause(err)?.originalCode === '57014';
+    return serviceUnavailable(timedOut ? 'The database did not answer in time' : 'The database is unavailable; try again shortly');
+  }
+  return undefined;
+}

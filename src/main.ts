@@ -1,0 +1,81 @@
+/**
+ * Starts backendapi: configuration, database (embedded or external), migrations, HTTP,
+ * and a graceful shutdown on SIGTERM/SIGINT.
+ */
+import type { Server } from 'node:http';
+import { once } from 'node:events';
+import { ConfigError, loadConfig, type Config } from './core/config';
+import { loadDotenv } from './core/dotenv';
+import { configureLogging, logger } from './core/logging';
+import { connectDatabase } from './db/connection';
+import { applyPendingMigrations } from './db/migrations';
+import { openDatabaseTarget } from './db/target';
+import { createApp } from './app';
+
+function readConfig(): Readonly<Config> {
+  loadDotenv();
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  configureLogging(config.log);
+  const started = Date.now();
+
+  const target = await openDatabaseTarget(config);
+  const db = connectDatabase({ ...config.database, url: target.url });
+  if (config.database.migrateOnStart) {
+    const applied = await applyPendingMigrations(db.pool, db.schema, target.url);
+    if (applied.length) logger.info(`applied ${applied.length} migration(s): ${applied.join(', ')}`);
+  }
+
+  let draining = false;
+  const app = createApp({
+    config,
+    db,
+    extraChecks: [() => ({ name: 'shutdown', ok: !draining, detail: draining ? 'draining' : undefined })],
+  });
+  const server: Server = app.listen(config.http.port, config.http.host);
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  logger.info(`backendapi listening on http://${config.http.host}:${port} (${target.kind} database, ready in ${Date.now() - started} ms)`);
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (draining) return;
+    draining = true;
+    logger.info(`${signal}: draining (grace ${config.http.shutdownGraceMs} ms)`);
+    let forced = false;
+    const timer = setTimeout(() => {
+      forced = true;
+      logger.warn('grace period over: closing the connections still open');
+      server.closeAllConnections();
+    }, config.http.shutdownGraceMs);
+    const closed = once(server, 'close');
+    server.close();
+    server.closeIdleConnections();
+    await closed;
+    clearTimeout(timer);
+    await db.close();
+    await target.release();
+    logger.info('stopped');
+    process.exit(forced ? 1 : 0);
+  };
+  // `on`, not `once`: a terminal's Ctrl-C reaches the whole process group and tsx relays it
+  // again, so a second signal must not kill the process mid-drain.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  logger.error(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
