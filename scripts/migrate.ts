@@ -3,7 +3,8 @@
  * database (DATABASE_URL, or the embedded one), and says what it did.
  */
 import { connectDatabase } from '../src/db/connection';
-import { migrateDeploy, migrationState } from '../src/db/migrations';
+import { deployMigrations } from '../src/db/maintenance';
+import { migrationState } from '../src/db/migrations';
 import { openDatabaseTarget } from '../src/db/target';
 import { logger } from '../src/core/logging';
 import { redactUrl } from '../src/db/pg-url';
@@ -21,7 +22,7 @@ run(async () => {
     );
     if (before.pending.length) {
       for (const name of before.pending) logger.info(`  applying ${name}`);
-      await migrateDeploy(target.url);
+      await deployMigrations(target.url);
     }
     const after = await migrationState(db.pool, db.schema);
     if (after.pending.length || after.failed.length) {

@@ -1,22 +1,73 @@
 /**
- * Which PostgreSQL to use: the one in DATABASE_URL when set, otherwise the embedded server
- * (started if needed). The app and every script resolve the database here.
+ * Which PostgreSQL to use: the one in DATABASE_URL when set (through an SSH tunnel when
+ * DATABASE_SSH_HOST is set), otherwise the embedded server (started if needed). The app and
+ * every script resolve the database here.
  */
-import type { Config } from '../core/config';
+import { readFileSync } from 'node:fs';
+import type { Config, SshConfig } from '../core/config';
 import { logger } from '../core/logging';
 import { ensureEmbeddedServer } from './embedded';
+import { readKnownHosts } from './known-hosts';
 import { redactUrl } from './pg-url';
+import { openSshTunnel, type SshTunnel, type SshTunnelOptions } from './tunnel';
 
 export interface DatabaseTarget {
+  /** The URL to connect to (through the tunnel: 127.0.0.1 and the tunnel's local port). */
   url: string;
   kind: 'external' | 'embedded';
-  /** Undoes what opening did: stops the embedded server if this process started it. */
+  /** Set when the database is reached through the SSH tunnel. */
+  tunnel?: SshTunnel;
+  /** Undoes what opening did: closes the tunnel, stops the embedded server if this process started it. */
   release(): Promise<void>;
 }
 
+function readPrivateKey(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`cannot read DATABASE_SSH_PRIVATE_KEY_PATH (${path}): ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The tunnel's options from the configuration; the destination is DATABASE_URL's host and port. */
+export function tunnelOptions(ssh: SshConfig, databaseUrl: string): SshTunnelOptions {
+  const url = new URL(databaseUrl);
+  const destination = { host: url.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost', port: Number(url.port || 5432) };
+  if (ssh.insecureAcceptAnyHostKey) {
+    logger.warn(`DATABASE_SSH_INSECURE_ACCEPT_ANY_HOST_KEY=true: the host key of ${ssh.host} is NOT verified (development only)`);
+  }
+  return {
+    ssh: {
+      host: ssh.host,
+      port: ssh.port,
+      username: ssh.user,
+      privateKey: readPrivateKey(ssh.privateKeyPath),
+      passphrase: ssh.passphrase,
+      knownHosts:
+        ssh.insecureAcceptAnyHostKey || !ssh.knownHostsPath ? 'accept-any' : readKnownHosts(ssh.knownHostsPath, ssh.host, ssh.port),
+    },
+    destination,
+  };
+}
+
+/** DATABASE_URL with its host and port replaced by the tunnel's local end. */
+export function throughTunnel(databaseUrl: string, tunnel: SshTunnel): string {
+  const url = new URL(databaseUrl);
+  url.hostname = tunnel.localHost;
+  url.port = String(tunnel.localPort);
+  return url.toString();
+}
+
 export async function openDatabaseTarget(config: Readonly<Config>): Promise<DatabaseTarget> {
-  if (config.database.url) {
-    return { url: config.database.url, kind: 'external', release: async () => {} };
+  const { url, ssh } = config.database;
+  if (url && ssh) {
+    const started = Date.now();
+    const tunnel = await openSshTunnel(tunnelOptions(ssh, url));
+    logger.info(`SSH tunnel open: ${tunnel.check().detail ?? ''}`, { ms: Date.now() - started });
+    return { url: throughTunnel(url, tunnel), kind: 'external', tunnel, release: () => tunnel.close() };
+  }
+  if (url) {
+    return { url, kind: 'external', release: async () => {} };
   }
   const started = Date.now();
   const embedded = await ensureEmbeddedServer(config.embedded);

@@ -1,0 +1,148 @@
+/**
+ * Destructive maintenance behind `npm run migrate:clear` and `npm run migrate:reset`, and the
+ * failure report all migrate scripts share. The scripts in scripts/ only ask and print.
+ *
+ * - clear: drops and recreates the configured schema only (owner, privileges and the
+ *   extensions that lived in it are restored), then applies every migration. Other schemas,
+ *   roles and extensions elsewhere are not touched.
+ * - reset: drops every non-system schema of the database, recreates `public` (and the
+ *   configured schema), then applies every migration. Seeding is the caller's business.
+ */
+import pg from 'pg';
+import { migrateDeploy, PrismaCliError } from './migrations';
+import { parsePgUrl, quoteIdent } from './pg-url';
+
+export type Progress = (message: string) => void;
+
+/** A failed `prisma migrate deploy`, reduced to what an operator needs. */
+export class MigrationFailedError extends Error {
+  constructor(
+    readonly migration: string | undefined,
+    readonly databaseMessage: string,
+    readonly output: string,
+  ) {
+    super(migration ? `migration ${migration} failed: ${databaseMessage}` : `migrate deploy failed: ${databaseMessage}`);
+    this.name = 'MigrationFailedError';
+  }
+}
+
+/** Extracts the failing migration and the database's message from the Prisma CLI's output. */
+export function migrationFailure(err: unknown): MigrationFailedError | undefined {
+  if (!(err instanceof PrismaCliError)) return undefined;
+  const out = err.output;
+  const migration = /migration_name="([^"]+)"/.exec(out)?.[1] ?? /Migration name: (\S+)/.exec(out)?.[1];
+  const message =
+    /Error querying the database: (.+)/.exec(out)?.[1] ??
+    /Database error:\s*\n(.+)/.exec(out)?.[1] ??
+    /^(ERROR: .+)$/m.exec(out)?.[1] ??
+    // e.g. "Error: P1001\n\nCan't reach database server at …"
+    /^Error: (P\d{4})\s*\n+(.+)/m.exec(out)?.slice(1).join(': ') ??
+    /^Error: (.+)$/m.exec(out)?.[1] ??
+    out.trim().split('\n').at(-1) ??
+    'unknown error';
+  return new MigrationFailedError(migration, message.trim(), out);
+}
+
+/** `prisma migrate deploy`, failing with the migration's name and the database's message. */
+export async function deployMigrations(url: string): Promise<void> {
+  try {
+    await migrateDeploy(url);
+  } catch (err) {
+    throw migrationFailure(err) ?? err;
+  }
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ ...parsePgUrl(url).config, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined); // a lost connection fails the pending query instead
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function inTransaction(client: pg.Client, statements: string[]): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    for (const sql of statements) await client.query(sql);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}
+
+const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+
+/** SQL that recreates `schema` as it is now, empty: owner, privileges, comment, extensions. */
+async function recreateStatements(client: pg.Client, schema: string): Promise<string[]> {
+  const q = quoteIdent(schema);
+  const { rows } = await client.query<{ owner: string; comment: string | null }>(
+    `SELECT pg_get_userbyid(nspowner) AS owner, obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = $1`,
+    [schema],
+  );
+  const current = rows[0];
+  if (!current) return [`CREATE SCHEMA ${q}`];
+  const grants = await client.query<{ grantee: string | null; privilege: string; grantable: boolean }>(
+    `SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END AS grantee,
+            a.privilege_type AS privilege, a.is_grantable AS grantable
+       FROM pg_namespace n, aclexplode(n.nspacl) a
+      WHERE n.nspname = $1 AND a.grantee <> n.nspowner`,
+    [schema],
+  );
+  const extensions = await client.query<{ name: string; version: string }>(
+    `SELECT e.extname AS name, e.extversion AS version FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = $1`,
+    [schema],
+  );
+  return [
+    `DROP SCHEMA ${q} CASCADE`,
+    `CREATE SCHEMA ${q} AUTHORIZATION ${quoteIdent(current.owner)}`,
+    ...grants.rows.map(
+      (g) =>
+        `GRANT ${g.privilege} ON SCHEMA ${q} TO ${g.grantee ? quoteIdent(g.grantee) : 'PUBLIC'}${g.grantable ? ' WITH GRANT OPTION' : ''}`,
+    ),
+    ...(current.comment ? [`COMMENT ON SCHEMA ${q} IS ${literal(current.comment)}`] : []),
+    ...extensions.rows.map(
+      (e) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e.name)} WITH SCHEMA ${q} VERSION ${literal(e.version)} CASCADE`,
+    ),
+  ];
+}
+
+/** Drops and recreates the configured schema (with its owner, privileges, extensions), then migrates. */
+export async function clearSchema(url: string, progress: Progress): Promise<void> {
+  const { schema } = parsePgUrl(url);
+  await withClient(url, async (client) => {
+    const statements = await recreateStatements(client, schema);
+    const restored = statements.filter((sql) => /^(GRANT|COMMENT|CREATE EXTENSION)/.test(sql)).length;
+    progress(`dropping and recreating schema "${schema}" (owner kept, ${restored} grant/comment/extension statement(s) restored)`);
+    await inTransaction(client, statements);
+  });
+  progress('applying all migrations');
+  await deployMigrations(url);
+}
+
+/** Drops every non-system schema of the database, recreates public (and the configured one), then migrates. */
+export async function resetDatabase(url: string, progress: Progress): Promise<void> {
+  const { schema } = parsePgUrl(url);
+  await withClient(url, async (client) => {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT nspname AS name FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY 1`,
+    );
+    const version = Number((await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]?.v ?? 0);
+    progress(`dropping schema(s): ${rows.map((r) => r.name).join(', ') || '(none)'}`);
+    // PostgreSQL 15+ creates public owned by pg_database_owner, usable (not writable) by everyone.
+    const publicSchema =
+      version >= 150000
+        ? ['CREATE SCHEMA public AUTHORIZATION pg_database_owner', 'GRANT USAGE ON SCHEMA public TO PUBLIC']
+        : ['CREATE SCHEMA public', 'GRANT ALL ON SCHEMA public TO PUBLIC'];
+    await inTransaction(client, [
+      ...rows.map((r) => `DROP SCHEMA ${quoteIdent(r.name)} CASCADE`),
+      ...publicSchema,
+      ...(schema !== 'public' ? [`CREATE SCHEMA ${quoteIdent(schema)}`] : []),
+    ]);
+  });
+  progress('applying all migrations');
+  await deployMigrations(url);
+}
