@@ -1,0 +1,99 @@
+/**
+ * Users as the auth layer sees them: the public shape (never passwordHash), creation with a
+ * hashed password, and a user's own password change.
+ */
+import type { Prisma, PrismaClient, Role } from '../generated/prisma/client';
+import { badRequest, notFound } from '../core/errors';
+import { diff, recordEvent, snapshot } from '../resources/audit';
+import { hashPassword, verifyPassword } from './passwords';
+
+/** The fields of a user that may leave the server. */
+export const PUBLIC_USER_SELECT = {
+  id: true,
+  email: true,
+  name: true,
+  role: true,
+  disabledAt: true,
+  createdAt: true,
+  updatedAt: true,
+} as const satisfies Prisma.UserSelect;
+
+export type PublicUser = Prisma.UserGetPayload<{ select: typeof PUBLIC_USER_SELECT }>;
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+export interface NewUser {
+  email: string;
+  name: string;
+  role?: Role;
+  /** Optional: a user without a password can only use API keys. */
+  password?: string;
+}
+
+/** Creates a user (e-mail stored lower-case, password hashed) and its `user.created` event. */
+export async function createUser(db: PrismaClient, input: NewUser, actorId: string | null = null): Promise<PublicUser> {
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  return db.$transaction(async (tx) => {
+    const user = await tx.user.create({
+      data: { email: input.email.trim().toLowerCase(), name: input.name, role: input.role ?? 'MEMBER', passwordHash },
+      select: PUBLIC_USER_SELECT,
+    });
+    await recordEvent(tx, {
+      actorId: actorId ?? user.id,
+      action: 'user.created',
+      entityType: 'user',
+      entityId: user.id,
+      changes: { after: snapshot({ ...user, passwordHash }) },
+    });
+    return user;
+  });
+}
+
+export async function getPublicUser(db: Db, id: string): Promise<PublicUser> {
+  const user = await db.user.findUnique({ where: { id }, select: PUBLIC_USER_SELECT });
+  if (!user) throw notFound('No such user');
+  return user;
+}
+
+/** Sets a new password hash and records `user.updated` (the hash itself is redacted). */
+export async function setPasswordHash(tx: Prisma.TransactionClient, userId: string, passwordHash: string, actorId: string): Promise<void> {
+  const before = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { passwordHash: true } });
+  await tx.user.update({ where: { id: userId }, data: { passwordHash } });
+  await recordEvent(tx, {
+    actorId,
+    action: 'user.updated',
+    entityType: 'user',
+    entityId: userId,
+    changes: diff(before, { passwordHash }),
+  });
+}
+
+export interface PasswordChange {
+  userId: string;
+  currentPassword: string;
+  newPassword: string;
+  /** The token the change is made with: it stays valid, every other login token is revoked. */
+  keepTokenId: string;
+}
+
+/**
+ * A user's own password change. The current password must match (400 otherwise); other login
+ * tokens are revoked, API keys are not (they are managed on their own, /api-keys).
+ * Returns the number of login tokens revoked.
+ */
+export async function changePassword(db: PrismaClient, change: PasswordChange): Promise<number> {
+  const user = await db.user.findUnique({ where: { id: change.userId }, select: { passwordHash: true } });
+  if (!user) throw notFound('No such user');
+  if (!user.passwordHash || !(await verifyPassword(change.currentPassword, user.passwordHash))) {
+    throw badRequest('The current password is not correct', [{ path: 'body.currentPassword', message: 'is not correct' }]);
+  }
+  const passwordHash = await hashPassword(change.newPassword);
+  return db.$transaction(async (tx) => {
+    await setPasswordHash(tx, change.userId, passwordHash, change.userId);
+    const revoked = await tx.apiKey.updateMany({
+      where: { userId: change.userId, kind: 'LOGIN', revokedAt: null, id: { not: change.keepTokenId } },
+      data: { revokedAt: new Date() },
+    });
+    return revoked.count;
+  });
+}
