@@ -1,0 +1,126 @@
+/**
+ * The one CRUD router factory: given a resource service (descriptor + generic operations) it
+ * mounts GET/POST on /{name} and GET/PATCH/DELETE on /{name}/{id}, with the listing language,
+ * bulk create, ETags, If-Match, Idempotency-Key and 405s. Nothing here is table-specific.
+ */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { access } from '../access';
+import { only } from '../methods';
+import { parseBody, parseId, onlyParams, send, urlWith } from '../http';
+import { principalOf, type Principal } from '../../auth/principal';
+import { badRequest, forbidden } from '../../core/errors';
+import { parseListQuery, MAX_LIMIT } from '../../resources/listing';
+import { etagOf, matchesEtag } from '../../resources/output';
+import { idempotent, type StoredResponse } from '../../resources/idempotency';
+import type { ResourceService, Page, Tx } from '../../resources/service';
+import type { PrismaClient } from '../../generated/prisma/client';
+
+export const MAX_BULK = 1000;
+export const TRANSACTION = { timeout: 30_000, maxWait: 5_000 };
+
+export interface ResourceRouteDeps {
+  prisma: PrismaClient;
+}
+
+function listResponse(req: Request, res: Response, page: Page, limit: number): void {
+  if (page.nextCursor) res.setHeader('Link', `<${urlWith(req, 'cursor', page.nextCursor)}>; rel="next"`);
+  res.json({ data: page.data, page: { limit, nextCursor: page.nextCursor, ...(page.total === undefined ? {} : { total: page.total }) } });
+}
+
+/** Parses a POST body (one object or an array of at most MAX_BULK) and runs the create. */
+export async function createFrom(
+  service: ResourceService,
+  deps: ResourceRouteDeps,
+  req: Request,
+  res: Response,
+  fixed: Record<string, unknown> = {},
+): Promise<void> {
+  const d = service.d;
+  const p = principalOf(res);
+  if (!d.create) throw badRequest('This resource cannot be created');
+  if (d.adminOnlyCreate && p.role !== 'ADMIN') throw forbidden(`Only an admin may create ${d.name}`);
+  const query = onlyParams(req, []);
+  const body: unknown = req.body;
+  const many = Array.isArray(body);
+  const inputs = many
+    ? parseBody(z.array(d.create).min(1, 'must hold at least one item').max(MAX_BULK, `must hold at most ${MAX_BULK} items`), body)
+    : [parseBody(d.create, body ?? {})];
+  const rows = inputs.map((input) => ({ ...input, ...fixed }));
+  const base = req.baseUrl + `/${d.name}`;
+
+  const write = async (tx: Tx): Promise<StoredResponse> => {
+    if (many) {
+      const created = await service.createMany(tx, p, rows, query);
+      return { status: 201, body: { data: created.map((r) => service.output(r)) }, headers: {} };
+    }
+    const row = await service.create(tx, p, rows[0] as Record<string, unknown>, query);
+    const out = service.output(row);
+    return { status: 201, body: out, headers: { Location: `${base}/${String(row.id)}`, ETag: etagOf(out) } };
+  };
+  const response = await idempotent(
+    deps.prisma,
+    { key: req.get('idempotency-key'), userId: p.userId, method: req.method, path: req.baseUrl + req.path, body },
+    write,
+    TRANSACTION,
+  );
+  send(res, response, 'replayed' in response);
+}
+
+export async function listFrom(service: ResourceService, req: Request, res: Response, scope: Record<string, unknown> = {}): Promise<void> {
+  const q = parseListQuery(req.query as Record<string, unknown>, service.d);
+  listResponse(req, res, await service.list(principalOf(res), q, scope), q.limit);
+}
+
+export function resourceRoutes(service: ResourceService, deps: ResourceRouteDeps): Router {
+  const d = service.d;
+  const router = Router();
+  const collection = router.route(`/${d.name}`).get(access('authenticated'), (req, res) => listFrom(service, req, res));
+  const item = router.route(`/${d.name}/:id`).get(access('authenticated'), async (req, res) => {
+    const { include } = onlyParams(req, ['include']);
+    const rels = include ? parseListQuery({ include }, d).include : [];
+    const out = service.output(await service.get(principalOf(res), parseId(d, req.params.id), rels));
+    const etag = etagOf(out);
+    res.setHeader('ETag', etag);
+    const ifNoneMatch = req.get('if-none-match');
+    if (ifNoneMatch && matchesEtag(ifNoneMatch, etag)) {
+      res.status(304).end();
+      return;
+    }
+    res.json(out);
+  });
+
+  if (d.readOnly) {
+    collection.all(only('GET', 'HEAD'));
+    item.all(only('GET', 'HEAD'));
+    return router;
+  }
+
+  collection
+    .post(access(d.adminOnlyCreate ? 'admin' : 'authenticated'), (req, res) => createFrom(service, deps, req, res))
+    .all(only('GET', 'HEAD', 'POST'));
+
+  item
+    .patch(access('authenticated'), async (req, res) => {
+      const p: Principal = principalOf(res);
+      onlyParams(req, []);
+      const id = parseId(d, req.params.id);
+      const patch = parseBody(d.update as z.ZodType<Record<string, unknown>>, req.body ?? {});
+      if (!Object.keys(patch).length) throw badRequest('The patch is empty', [{ path: 'body', message: 'must set at least one field' }]);
+      const row = await deps.prisma.$transaction((tx) => service.update(tx, p, id, patch, req.get('if-match')), TRANSACTION);
+      const out = service.output(row);
+      res.setHeader('ETag', etagOf(out));
+      res.json(out);
+    })
+    .delete(access(d.adminOnlyDelete ? 'admin' : 'authenticated'), async (req, res) => {
+      const p = principalOf(res);
+      const query = onlyParams(req, d.deleteParams ?? []);
+      const id = parseId(d, req.params.id);
+      await deps.prisma.$transaction((tx) => service.remove(tx, p, id, req.get('if-match'), query), TRANSACTION);
+      res.status(204).end();
+    })
+    .all(only('GET', 'HEAD', 'PATCH', 'DELETE'));
+  return router;
+}
+
+export { MAX_LIMIT };

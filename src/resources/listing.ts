@@ -1,0 +1,311 @@
+/**
+ * The listing language of GET /{resource}: limit, cursor, sort, fields, include, count and
+ * `field[op]=value` filters, parsed against a descriptor into Prisma arguments. Anything
+ * unknown or mistyped is a 400 that names the parameter.
+ */
+import { badRequest, type FieldError } from '../core/errors';
+import type { FieldKind, FieldMap, FieldSpec } from '../models/fields';
+import type { ResourceDescriptor } from './descriptor';
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 1000;
+const RESERVED = new Set(['limit', 'cursor', 'sort', 'fields', 'include', 'count']);
+
+export type Operator = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'nin' | 'contains' | 'icontains' | 'startsWith' | 'isNull';
+const OPERATORS: readonly Operator[] = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'contains', 'icontains', 'startsWith', 'isNull'];
+const ORDERED_KINDS = new Set<FieldKind>(['uuid', 'string', 'datetime', 'int', 'float', 'bigint']);
+
+export function operatorsFor(spec: FieldSpec): Operator[] {
+  return OPERATORS.filter((op) => {
+    if (op === 'isNull') return Boolean(spec.nullable);
+    if (op === 'contains' || op === 'icontains' || op === 'startsWith') return spec.kind === 'string';
+    if (op === 'gt' || op === 'gte' || op === 'lt' || op === 'lte') return ORDERED_KINDS.has(spec.kind);
+    return true;
+  });
+}
+
+export interface SortKey {
+  field: string;
+  desc: boolean;
+  nullable: boolean;
+  spec: FieldSpec;
+}
+
+export interface ListQuery {
+  limit: number;
+  sort: SortKey[];
+  where: Record<string, unknown>;
+  /** Values of the sort keys of the last row of the previous page. */
+  after?: unknown[];
+  fields?: string[];
+  include: string[];
+  count: boolean;
+  /** The sort as written, to check that a cursor belongs to it. */
+  sortText: string;
+}
+
+type Raw = Record<string, unknown>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Parses one value of a field; returns an error message instead of throwing. */
+export function parseValue(spec: FieldSpec, raw: string): { value?: unknown; error?: string } {
+  switch (spec.kind) {
+    case 'uuid':
+      return UUID.test(raw) ? { value: raw.toLowerCase() } : { error: 'must be a UUID' };
+    case 'string':
+      return raw.length <= 1000 ? { value: raw } : { error: 'is too long' };
+    case 'enum':
+      return spec.values?.includes(raw) ? { value: raw } : { error: `must be one of ${spec.values?.join(', ')}` };
+    case 'datetime': {
+      if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw))
+        return { error: 'must be an ISO 8601 date or date-time' };
+      const date = new Date(raw);
+      return Number.isNaN(date.getTime()) ? { error: 'is not a valid date' } : { value: date };
+    }
+    case 'int': {
+      if (!/^-?\d{1,10}$/.test(raw)) return { error: 'must be an integer' };
+      const n = Number(raw);
+      return n >= -2147483648 && n <= 2147483647 ? { value: n } : { error: 'is out of range' };
+    }
+    case 'float': {
+      const n = Number(raw);
+      return raw.trim() !== '' && Number.isFinite(n) ? { value: n } : { error: 'must be a number' };
+    }
+    case 'bigint':
+      if (!/^-?\d{1,19}$/.test(raw)) return { error: 'must be an integer' };
+      return BigInt(raw) < 2n ** 63n && BigInt(raw) >= -(2n ** 63n) ? { value: BigInt(raw) } : { error: 'is out of range' };
+    case 'boolean':
+      return raw === 'true' || raw === 'false' ? { value: raw === 'true' } : { error: 'must be true or false' };
+  }
+}
+
+function single(name: string, value: unknown, errors: FieldError[]): string | undefined {
+  if (typeof value === 'string') return value;
+  errors.push({ path: `query.${name}`, message: Array.isArray(value) ? 'must be given once' : 'must be a plain value' });
+  return undefined;
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function filterFor(
+  op: Operator,
+  spec: FieldSpec,
+  raw: string,
+  param: string,
+  errors: FieldError[],
+): Record<string, unknown> | null | undefined {
+  const one = (text: string): unknown => {
+    const parsed = parseValue(spec, text);
+    if (parsed.error) errors.push({ path: `query.${param}`, message: parsed.error });
+    return parsed.value;
+  };
+  switch (op) {
+    case 'eq':
+      return { equals: one(raw) };
+    case 'ne':
+      return { not: one(raw) };
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return { [op]: one(raw) };
+    case 'in':
+    case 'nin': {
+      const items = splitList(raw);
+      if (!items.length || items.length > 100) errors.push({ path: `query.${param}`, message: 'must list 1 to 100 values' });
+      return { [op === 'in' ? 'in' : 'notIn']: items.map(one) };
+    }
+    case 'contains':
+      return { contains: one(raw) };
+    case 'icontains':
+      return { contains: one(raw), mode: 'insensitive' };
+    case 'startsWith':
+      return { startsWith: one(raw) };
+    case 'isNull':
+      if (raw !== 'true' && raw !== 'false') {
+        errors.push({ path: `query.${param}`, message: 'must be true or false' });
+        return undefined;
+      }
+      return raw === 'true' ? null : { not: null };
+  }
+}
+
+function parseSort(text: string, fields: FieldMap, errors: FieldError[]): SortKey[] {
+  const keys: SortKey[] = [];
+  for (const item of splitList(text)) {
+    const desc = item.startsWith('-');
+    const field = desc || item.startsWith('+') ? item.slice(1) : item;
+    const spec = fields[field];
+    if (!spec?.sortable) {
+      const allowed = Object.keys(fields).filter((f) => fields[f]?.sortable);
+      errors.push({ path: 'query.sort', message: `cannot sort by "${field}"; sortable: ${allowed.join(', ')}` });
+      continue;
+    }
+    if (keys.some((k) => k.field === field)) {
+      errors.push({ path: 'query.sort', message: `"${field}" is given twice` });
+      continue;
+    }
+    keys.push({ field, desc, nullable: Boolean(spec.nullable), spec });
+  }
+  return keys;
+}
+
+export function parseListQuery(query: Raw, d: ResourceDescriptor, extraParams: readonly string[] = []): ListQuery {
+  const errors: FieldError[] = [];
+  const where: Record<string, unknown> = {};
+  const and: Record<string, unknown>[] = [];
+  const outputFields = new Set(Object.keys(d.fields));
+
+  const limitText = query.limit === undefined ? undefined : single('limit', query.limit, errors);
+  let limit = DEFAULT_LIMIT;
+  if (limitText !== undefined) {
+    limit = /^\d{1,4}$/.test(limitText) ? Number(limitText) : NaN;
+    if (!(limit >= 1 && limit <= MAX_LIMIT)) errors.push({ path: 'query.limit', message: `must be an integer from 1 to ${MAX_LIMIT}` });
+  }
+
+  const sortText = query.sort === undefined ? (d.defaultSort ?? 'createdAt') : (single('sort', query.sort, errors) ?? '');
+  const sort = parseSort(sortText, d.fields, errors);
+  const idSpec = d.fields.id as FieldSpec;
+  sort.push({ field: 'id', desc: false, nullable: false, spec: idSpec });
+
+  let fields: string[] | undefined;
+  if (query.fields !== undefined) {
+    const text = single('fields', query.fields, errors) ?? '';
+    fields = splitList(text);
+    const unknown = fields.filter((f) => !outputFields.has(f) && f !== 'metadata' && f !== 'parameters' && f !== 'changes');
+    if (unknown.length || !fields.length)
+      errors.push({ path: 'query.fields', message: `unknown field(s): ${unknown.join(', ') || '(none given)'}` });
+  }
+
+  const include: string[] = [];
+  if (query.include !== undefined) {
+    for (const rel of splitList(single('include', query.include, errors) ?? '')) {
+      if (!d.relations?.[rel]) {
+        errors.push({
+          path: 'query.include',
+          message: `cannot include "${rel}"; available: ${Object.keys(d.relations ?? {}).join(', ') || 'none'}`,
+        });
+      } else if (!include.includes(rel)) include.push(rel);
+    }
+  }
+
+  let count = false;
+  if (query.count !== undefined) {
+    const text = single('count', query.count, errors);
+    if (text !== 'true' && text !== 'false') errors.push({ path: 'query.count', message: 'must be true or false' });
+    count = text === 'true';
+  }
+
+  for (const [param, value] of Object.entries(query)) {
+    if (RESERVED.has(param) || extraParams.includes(param)) continue;
+    const match = /^([A-Za-z]+)(?:\[([A-Za-z]+)\])?$/.exec(param);
+    const spec = match ? d.fields[match[1] as string] : undefined;
+    if (!match || !spec || spec.filterable === false) {
+      errors.push({ path: `query.${param}`, message: `unknown parameter; filterable fields: ${Object.keys(d.fields).join(', ')}` });
+      continue;
+    }
+    const op = (match[2] ?? 'eq') as Operator;
+    if (!operatorsFor(spec).includes(op)) {
+      errors.push({ path: `query.${param}`, message: `operator "${op}" does not apply; allowed: ${operatorsFor(spec).join(', ')}` });
+      continue;
+    }
+    const raw = single(param, value, errors);
+    if (raw === undefined) continue;
+    const filter = filterFor(op, spec, raw, param, errors);
+    if (filter !== undefined) and.push({ [match[1] as string]: filter });
+  }
+  if (and.length) where.AND = and;
+
+  let after: unknown[] | undefined;
+  if (query.cursor !== undefined) {
+    const text = single('cursor', query.cursor, errors);
+    if (text !== undefined) after = decodeCursor(text, sort, sortText, errors);
+  }
+
+  if (errors.length) throw badRequest('The query is not valid', errors);
+  return { limit, sort, where, after, fields, include, count, sortText };
+}
+
+/** Prisma orderBy for the sort keys (nulls always last, so the cursor logic stays uniform). */
+export function orderBy(sort: SortKey[]): Array<Record<string, unknown>> {
+  return sort.map((k) => ({ [k.field]: k.nullable ? { sort: k.desc ? 'desc' : 'asc', nulls: 'last' } : k.desc ? 'desc' : 'asc' }));
+}
+
+/**
+ * Keyset condition "comes after the row with these sort values": for keys k1..kn,
+ * OR over i of (k1 = v1 AND … AND k(i-1) = v(i-1) AND ki beyond vi). NULLs sort last.
+ */
+export function afterCondition(sort: SortKey[], values: unknown[]): Record<string, unknown> {
+  const or: Record<string, unknown>[] = [];
+  for (let i = 0; i < sort.length; i++) {
+    const key = sort[i] as SortKey;
+    const value = values[i];
+    if (value === null) continue; // nothing sorts after NULL on this key (NULLs are last)
+    const beyond: Record<string, unknown> = { [key.field]: beyondFilter(key, value) };
+    const clause: Record<string, unknown>[] = sort
+      .slice(0, i)
+      .map((prev, j) => ({ [prev.field]: values[j] === null ? null : { equals: values[j] } }));
+    clause.push(key.nullable ? { OR: [beyond, { [key.field]: null }] } : beyond);
+    or.push({ AND: clause });
+  }
+  return or.length ? { OR: or } : { id: { in: [] } };
+}
+
+/**
+ * "Sorts after v": gt/lt, except for enums, which PostgreSQL orders by declaration and Prisma
+ * cannot compare: those become the set of values declared after (or before) v.
+ */
+function beyondFilter(key: SortKey, value: unknown): Record<string, unknown> {
+  if (key.spec.kind === 'enum') {
+    const values = key.spec.values ?? [];
+    const at = values.indexOf(String(value));
+    return { in: key.desc ? values.slice(0, at) : values.slice(at + 1) };
+  }
+  return { [key.desc ? 'lt' : 'gt']: value };
+}
+
+function encodeValue(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'bigint') return v.toString();
+  return v;
+}
+
+export function encodeCursor(sortText: string, row: Record<string, unknown>, sort: SortKey[]): string {
+  return Buffer.from(JSON.stringify({ s: sortText, v: sort.map((k) => encodeValue(row[k.field])) })).toString('base64url');
+}
+
+function decodeCursor(text: string, sort: SortKey[], sortText: string, errors: FieldError[]): unknown[] | undefined {
+  const invalid = (message: string): undefined => {
+    errors.push({ path: 'query.cursor', message });
+    return undefined;
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    return invalid('is not a cursor from this API');
+  }
+  const c = parsed as { s?: unknown; v?: unknown };
+  if (!c || typeof c !== 'object' || c.s !== sortText || !Array.isArray(c.v) || c.v.length !== sort.length) {
+    return invalid('does not belong to this sort order (use the nextCursor of a listing with the same sort)');
+  }
+  const values: unknown[] = [];
+  for (let i = 0; i < sort.length; i++) {
+    const key = sort[i] as SortKey;
+    const v = (c.v as unknown[])[i];
+    if (v === null && key.nullable) {
+      values.push(null);
+      continue;
+    }
+    const parsedValue = typeof v === 'string' || typeof v === 'number' ? parseValue(key.spec, String(v)) : { error: 'x' };
+    if (parsedValue.error) return invalid('is not a cursor from this API');
+    values.push(parsedValue.value);
+  }
+  return values;
+}

@@ -1,0 +1,43 @@
+import { badRequest } from '../core/errors';
+import { recordingCreate, recordingFields, recordingUpdate } from '../models/recording.model';
+import type { Delegate, ResourceDescriptor, WriteContext } from './descriptor';
+
+/** Every referenced session must exist and belong to the recording's owner (one query for all rows). */
+async function checkSessions(rows: Array<Record<string, unknown>>, { tx }: WriteContext, pathOf: (i: number) => string): Promise<void> {
+  const wanted = rows.map((r) => r.sessionId).filter((id): id is string => typeof id === 'string');
+  if (!wanted.length) return;
+  const found = await tx.session.findMany({ where: { id: { in: [...new Set(wanted)] } }, select: { id: true, userId: true } });
+  const owner = new Map(found.map((s) => [s.id, s.userId]));
+  const errors = rows
+    .map((r, i) => ({ r, i }))
+    .filter(({ r }) => typeof r.sessionId === 'string' && owner.get(r.sessionId) !== r.userId)
+    .map(({ i }) => ({ path: pathOf(i), message: 'no session with this id belongs to the recording’s owner' }));
+  if (errors.length) throw badRequest('A recording must belong to a session of the same owner', errors);
+}
+
+export const recordings: ResourceDescriptor = {
+  name: 'recordings',
+  entityType: 'recording',
+  model: 'Recording',
+  delegate: (db) => db.recording as unknown as Delegate,
+  fields: recordingFields,
+  ownership: 'owned',
+  ownerField: 'userId',
+  relations: { session: { resource: 'sessions' }, user: { resource: 'users' } },
+  create: recordingCreate,
+  update: recordingUpdate,
+  hooks: {
+    async beforeCreate(data, ctx) {
+      await checkSessions([data], ctx, () => 'body.sessionId');
+      return data;
+    },
+    async beforeCreateMany(rows, ctx) {
+      await checkSessions(rows, ctx, (i) => `body.${i}.sessionId`);
+      return rows;
+    },
+    async beforeUpdate(existing, patch, ctx) {
+      if (typeof patch.sessionId === 'string') await checkSessions([{ ...patch, userId: existing.userId }], ctx, () => 'body.sessionId');
+      return patch;
+    },
+  },
+};

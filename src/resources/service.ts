@@ -1,0 +1,186 @@
+/**
+ * The generic operations on a resource, for any descriptor: list, get, create (one or many),
+ * update and delete. Ownership scoping is applied here, in every query, so no route can forget
+ * it; every write runs in the caller's transaction together with its event-log row.
+ */
+import type { Principal } from '../auth/principal';
+import { forbidden, notFound, preconditionFailed } from '../core/errors';
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import { diff, recordEvent, recordEvents, snapshot } from './audit';
+import type { ResourceDescriptor, Row, WriteContext } from './descriptor';
+import { afterCondition, encodeCursor, orderBy, type ListQuery } from './listing';
+import { etagOf, matchesEtag, toOutput, type Lookup } from './output';
+
+export type Tx = Prisma.TransactionClient;
+
+export interface Page {
+  data: Array<Record<string, unknown>>;
+  nextCursor: string | null;
+  total?: number;
+}
+
+const isAdmin = (p: Principal): boolean => p.role === 'ADMIN';
+
+/** The rows a principal may see. */
+export function visibleWhere(d: ResourceDescriptor, p: Principal): Record<string, unknown> {
+  if (isAdmin(p) || d.ownership === 'sharedRead') return {};
+  return { [d.ownerField]: p.userId };
+}
+
+export class ResourceService {
+  constructor(
+    readonly d: ResourceDescriptor,
+    private readonly prisma: PrismaClient,
+    /** The quoted PostgreSQL schema, for row locks. */
+    private readonly schema: string,
+    private readonly lookup: Lookup,
+  ) {}
+
+  output(row: Record<string, unknown>, only?: readonly string[]): Record<string, unknown> {
+    return toOutput(this.d, row, this.lookup, only);
+  }
+
+  private relationArgs(include: readonly string[]): Record<string, unknown> {
+    return Object.fromEntries(
+      include.map((rel) => [rel, { omit: this.hiddenOmit(this.lookup((this.d.relations ?? {})[rel]?.resource as string)) }]),
+    );
+  }
+
+  private hiddenOmit(d: ResourceDescriptor): Record<string, boolean> | undefined {
+    return d.hidden?.length ? Object.fromEntries(d.hidden.map((f) => [f, true])) : undefined;
+  }
+
+  async list(p: Principal, q: ListQuery, scope: Record<string, unknown> = {}): Promise<Page> {
+    const where = { AND: [visibleWhere(this.d, p), scope, q.where] };
+    const paged = q.after ? { AND: [where, afterCondition(q.sort, q.after)] } : where;
+    const shape = q.fields
+      ? {
+          select: {
+            ...Object.fromEntries([...new Set(['id', ...q.fields, ...q.sort.map((k) => k.field)])].map((f) => [f, true])),
+            ...this.relationArgs(q.include),
+          },
+        }
+      : { omit: this.hiddenOmit(this.d), include: q.include.length ? this.relationArgs(q.include) : undefined };
+    const delegate = this.d.delegate(this.prisma);
+    const [rows, total] = await Promise.all([
+      delegate.findMany({ where: paged, orderBy: orderBy(q.sort), take: q.limit + 1, ...shape }),
+      q.count ? delegate.count({ where }) : Promise.resolve(undefined),
+    ]);
+    const more = rows.length > q.limit;
+    const page = more ? rows.slice(0, q.limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      data: page.map((r) => this.output(r, q.fields)),
+      nextCursor: more && last ? encodeCursor(q.sortText, last, q.sort) : null,
+      ...(total === undefined ? {} : { total }),
+    };
+  }
+
+  /** A row the principal may see, or 404. */
+  async find(db: PrismaClient | Tx, p: Principal, id: unknown, include: readonly string[] = []): Promise<Row> {
+    const row = await this.d.delegate(db).findFirst({
+      where: { AND: [{ id }, visibleWhere(this.d, p)] },
+      omit: this.hiddenOmit(this.d),
+      include: include.length ? this.relationArgs(include) : undefined,
+    });
+    if (!row) throw notFound(`No ${this.d.entityType} with id ${String(id)}`);
+    return row;
+  }
+
+  async get(p: Principal, id: unknown, include: readonly string[] = []): Promise<Row> {
+    return this.find(this.prisma, p, id, include);
+  }
+
+  /** Locks the row for the rest of the transaction, then reads it (404 if not visible). */
+  private async lockAndFind(tx: Tx, p: Principal, id: unknown): Promise<Row> {
+    await tx.$executeRawUnsafe(`SELECT 1 FROM ${this.schema}."${this.d.model}" WHERE id = $1::uuid FOR UPDATE`, id);
+    const row = await this.find(tx, p, id);
+    if (this.d.ownership === 'sharedRead' && !isAdmin(p) && row[this.d.ownerField] !== p.userId) {
+      throw forbidden(`Only the owner of this ${this.d.entityType} or an admin may change it`);
+    }
+    return row;
+  }
+
+  private checkIfMatch(row: Row, ifMatch: string | undefined): void {
+    if (ifMatch !== undefined && !matchesEtag(ifMatch, etagOf(this.output(row)))) {
+      throw preconditionFailed('The resource has changed since you read it (If-Match does not match its ETag)');
+    }
+  }
+
+  private ownerData(p: Principal, input: Record<string, unknown>): Record<string, unknown> {
+    if (this.d.ownerField === 'id') return input; // users own themselves
+    return { ...input, [this.d.ownerField]: input[this.d.ownerField] ?? p.userId };
+  }
+
+  async create(tx: Tx, p: Principal, input: Record<string, unknown>, query: Record<string, string> = {}): Promise<Row> {
+    const ctx: WriteContext = { tx, principal: p, query };
+    let data = this.ownerData(p, input);
+    if (this.d.hooks?.beforeCreate) data = await this.d.hooks.beforeCreate(data, ctx);
+    const row = await this.d.delegate(tx).create({ data, omit: this.hiddenOmit(this.d) });
+    await recordEvent(tx, {
+      actorId: p.userId,
+      action: `${this.d.entityType}.created`,
+      entityType: this.d.entityType,
+      entityId: String(row.id),
+      changes: { after: snapshot(row) },
+    });
+    return row;
+  }
+
+  async createMany(tx: Tx, p: Principal, inputs: Array<Record<string, unknown>>, query: Record<string, string> = {}): Promise<Row[]> {
+    const ctx: WriteContext = { tx, principal: p, query };
+    let data = inputs.map((i) => this.ownerData(p, i));
+    if (this.d.hooks?.beforeCreateMany) data = await this.d.hooks.beforeCreateMany(data, ctx);
+    else if (this.d.hooks?.beforeCreate) {
+      const hook = this.d.hooks.beforeCreate;
+      data = await Promise.all(data.map((row) => hook(row, ctx)));
+    }
+    const rows = await this.d.delegate(tx).createManyAndReturn({ data, omit: this.hiddenOmit(this.d) });
+    await recordEvents(
+      tx,
+      rows.map((row) => ({
+        actorId: p.userId,
+        action: `${this.d.entityType}.created`,
+        entityType: this.d.entityType,
+        entityId: String(row.id),
+        changes: { after: snapshot(row) },
+      })),
+    );
+    return rows;
+  }
+
+  async update(tx: Tx, p: Principal, id: unknown, patch: Record<string, unknown>, ifMatch?: string): Promise<Row> {
+    const existing = await this.lockAndFind(tx, p, id);
+    this.checkIfMatch(existing, ifMatch);
+    const data = this.d.hooks?.beforeUpdate ? await this.d.hooks.beforeUpdate(existing, patch, { tx, principal: p, query: {} }) : patch;
+    const row = await this.d.delegate(tx).update({ where: { id }, data, omit: this.hiddenOmit(this.d) });
+    const changes = diff(existing, row);
+    // Hidden fields (password hashes) are not read back; their change is recorded, redacted.
+    for (const key of Object.keys(data).filter((k) => this.d.hidden?.includes(k))) {
+      changes.before[key] = '[redacted]';
+      changes.after[key] = '[redacted]';
+    }
+    await recordEvent(tx, {
+      actorId: p.userId,
+      action: `${this.d.entityType}.updated`,
+      entityType: this.d.entityType,
+      entityId: String(id),
+      changes,
+    });
+    return row;
+  }
+
+  async remove(tx: Tx, p: Principal, id: unknown, ifMatch: string | undefined, query: Record<string, string>): Promise<void> {
+    const existing = await this.lockAndFind(tx, p, id);
+    this.checkIfMatch(existing, ifMatch);
+    await this.d.hooks?.beforeDelete?.(existing, { tx, principal: p, query });
+    await this.d.delegate(tx).delete({ where: { id } });
+    await recordEvent(tx, {
+      actorId: p.userId,
+      action: `${this.d.entityType}.deleted`,
+      entityType: this.d.entityType,
+      entityId: String(id),
+      changes: { before: snapshot(existing) },
+    });
+  }
+}
