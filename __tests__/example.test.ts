@@ -1,0 +1,78 @@
+/**
+ * examples/basic_usage.ts, run as a user would: a child process against the real server
+ * (src/main.ts on the test database). It must succeed, with a key or with a password, and say
+ * clearly what is missing when it is not told where or as whom to connect.
+ */
+import { spawn } from 'node:child_process';
+import { startTestApp, testDatabaseUrl, type TestApp } from './support/app';
+import { createUser } from './support/factories';
+import { ROOT, startService, type Started } from './support/process';
+
+function runExample(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), 'examples/basic_usage.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('examples/basic_usage.ts against a running server', () => {
+  let t: TestApp;
+  let service: Started;
+  let baseUrl: string;
+  beforeAll(async () => {
+    t = startTestApp();
+    service = await startService(
+      process.execPath,
+      ['--require', require.resolve('tsx/cjs'), 'src/main.ts'],
+      // Other test files of this worker log in wrongly from 127.0.0.1 on purpose; the per-IP
+      // login limit is tested in auth-login.test.ts, not here.
+      { DATABASE_URL: testDatabaseUrl(), PORT: '0', HOST: '127.0.0.1', AUTH_LOGIN_MAX_FAILURES: '100000' },
+      30_000,
+    );
+    baseUrl = `http://127.0.0.1:${service.port}`;
+  }, 40_000);
+  afterAll(async () => {
+    if (service?.child.exitCode === null) {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+    await t.close();
+  });
+
+  it('when given a base URL and an API key, then it runs every step and exits 0', async () => {
+    const { token } = await createUser(t.db);
+    const { code, output } = await runExample({ BASE_URL: baseUrl, TOKEN: token });
+    expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('✔ done') });
+    expect(output).toContain('Idempotent-Replayed: true');
+    expect(output).toMatch(/412 Precondition Failed/);
+    expect(output).toContain('recording.created');
+  }, 60_000);
+
+  it('when given e-mail and password as arguments, then it logs in, runs and logs out', async () => {
+    const { user } = await createUser(t.db, { password: 'example password 1' });
+    const { code, output } = await runExample({}, ['--base-url', baseUrl, '--email', user.email, '--password', 'example password 1']);
+    expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('logged out') });
+  }, 60_000);
+
+  it('when the base URL or the credentials are missing, then it says so and exits 2', async () => {
+    const { code, output } = await runExample({});
+    expect(code).toBe(2);
+    expect(output).toContain('Missing a base URL (BASE_URL or --base-url) and a token (TOKEN) or EMAIL and PASSWORD');
+  });
+
+  it('when a step fails (a revoked key), then it exits 1 and names the step', async () => {
+    const { token, key } = await createUser(t.db);
+    await t.db.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    const { code, output } = await runExample({ BASE_URL: baseUrl, TOKEN: token });
+    expect(code).toBe(1);
+    expect(output).toMatch(/✘ who am I: HTTP 401/);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * The OpenAPI 3.1 document of the API, generated with @asteasolutions/zod-to-openapi from the
+ * same Zod schemas that validate requests (the descriptors' create/update schemas, the auth
+ * schemas) and from the descriptors themselves (fields, listing language, relations). Served at
+ * GET /openapi.json and /docs; `npm run docs` writes docs/openapi.json and docs/api.html.
+ *
+ * Schemas are named with zod's `.meta({ id })` rather than `.openapi()`: the models are built
+ * before this module could extend zod, and zod 4 copies methods onto instances at creation.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import type { ResourceDescriptor } from '../resources/descriptor';
+import { descriptors } from '../resources/registry';
+import { DEFAULT_LIMIT, MAX_LIMIT } from '../resources/listing';
+import { problemSchema, registerCommon } from './openapi/common';
+import { registerAuth, registerOperations } from './openapi/auth';
+import { modelSchemas } from './openapi/models';
+import { registerResources } from './openapi/resources';
+
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+const DESCRIPTION = `
+The backend of a cloud platform for physiological and audio recordings: users, recording sessions,
+recordings, algorithms and an append-only event log.
+
+**Authentication.** Send \`Authorization: Bearer <token>\`: a login token from \`POST /api/v1/auth/login\`
+or an API key from \`POST /api/v1/api-keys\`. Members see and change only what they own; another
+owner's object is a 404.
+
+**Listing.** \`GET /api/v1/{resource}\` takes \`limit\` (1–${MAX_LIMIT}, default ${DEFAULT_LIMIT}), \`cursor\`, \`sort\`
+(comma list, \`-\` for descending), \`fields\`, \`include\`, \`count\` and filters \`field=value\` or
+\`field[op]=value\` with op one of eq, ne, gt, gte, lt, lte, in, nin, contains, icontains, startsWith,
+isNull (those that apply to the field's type). Comma lists are sent as one parameter: \`sort=-createdAt,name\`.
+
+**Writes.** POST takes one object or an array (all or none); PATCH is a partial update; \`If-Match\`
+guards PATCH and DELETE (412 when stale); \`Idempotency-Key\` makes a POST safe to retry. Every
+create, update and delete is written to the event log in the same transaction.
+
+**Errors** are \`application/problem+json\` (RFC 9457). A method a path does not document is a 405
+with \`Allow\`; an unknown path is a 404. Every response carries \`X-Request-Id\`.
+`.trim();
+
+export function buildOpenApiDocument(list: readonly ResourceDescriptor[] = descriptors): OpenApiDocument {
+  const registry = new OpenAPIRegistry();
+  registerCommon(registry);
+  registerOperations(registry);
+  const users = list.find((d) => d.name === 'users');
+  if (!users) throw new Error('the users resource must be registered (auth returns users)');
+  const schemasOf = modelSchemas(list);
+  registerAuth(registry, schemasOf(users).full);
+  registerResources(registry, list, schemasOf);
+  const generator = new OpenApiGeneratorV31([...registry.definitions, { type: 'schema', schema: problemSchema }]);
+  const document = generator.generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'backendapi',
+      version: '1.0.0',
+      description: DESCRIPTION,
+      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+    },
+    servers: [{ url: '/', description: 'This server' }],
+    security: [{ bearerAuth: [] }],
+    tags: [
+      { name: 'auth', description: 'Log in and out, who am I, change your password' },
+      { name: 'api-keys', description: 'Long-lived keys (and login tokens)' },
+      ...list.map((d) => ({ name: d.name, description: `${d.model} objects` })),
+      { name: 'operations', description: 'Health probes and this documentation' },
+    ],
+  });
+  delete (document as { webhooks?: unknown }).webhooks;
+  // z.json() comes out as a recursive anyOf whose nullable branches make null match twice in a
+  // oneOf; "any JSON value" is simply the empty schema.
+  const schemas = document.components?.schemas;
+  if (schemas?.JsonValue) schemas.JsonValue = { description: 'Any JSON value' };
+  return document;
+}
+
+let cached: OpenApiDocument | undefined;
+
+/** The document of the registered descriptors, built once per process. */
+export function openApiDocument(): OpenApiDocument {
+  cached ??= buildOpenApiDocument();
+  return cached;
+}

@@ -1,0 +1,181 @@
+/**
+ * The CRUD paths of every registered descriptor (src/resources/registry.ts), as mounted by
+ * src/api/routes/resource.routes.ts, and /sessions/{id}/recordings: a new descriptor is
+ * documented by being registered.
+ */
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import type { ResourceDescriptor } from '../../resources/descriptor';
+import { MAX_BULK } from '../routes/resource.routes';
+import { errors, jsonBody, ok, paramRef } from './common';
+import { listQuery, modelSchemas, valueSchema, type ModelSchemas } from './models';
+
+export const API = '/api/v1';
+const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+
+const pageSchema = z
+  .object({
+    limit: z.int(),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
+    total: z.int().optional().meta({ description: 'With `count=true`: the size of the filtered set' }),
+  })
+  .strict()
+  .meta({ id: 'Page' });
+
+function idParams(d: ResourceDescriptor) {
+  const id = d.fields.id;
+  if (!id) throw new Error(`${d.name} has no id field`);
+  return z.object({ id: valueSchema(id).meta({ description: `The id of the ${d.model}` }) });
+}
+
+function listResponse(d: ResourceDescriptor, m: ModelSchemas) {
+  const page = z
+    .object({ data: z.array(m.partial), page: pageSchema })
+    .strict()
+    .meta({ id: `${d.model}Page` });
+  return ok('One page of the listing, in sort order', page, ['Link']);
+}
+
+function listRoute(d: ResourceDescriptor, m: ModelSchemas, path: string, extra: Partial<RouteConfig> = {}): RouteConfig {
+  return {
+    method: 'get',
+    path,
+    tags: [d.name],
+    operationId: `list${pascal(d.name)}`,
+    summary: `List ${d.name}`,
+    description:
+      'Keyset-paginated listing. Filters are `field=value` or `field[op]=value`; an unknown field, operator or sort key, ' +
+      'or a value of the wrong type, is a 400 that names the parameter.',
+    parameters: [paramRef('XRequestId')],
+    request: { query: listQuery(d) },
+    responses: { 200: listResponse(d, m), ...errors(400, 401, 429, 500, 503) },
+    ...extra,
+  };
+}
+
+function createRoute(d: ResourceDescriptor, m: ModelSchemas, path: string, extra: Partial<RouteConfig> = {}): RouteConfig {
+  const create = d.create as z.ZodType;
+  const one = create.meta({ id: `${d.model}Create` });
+  const created = z
+    .object({ data: z.array(m.full) })
+    .strict()
+    .meta({ id: `${d.model}Created` });
+  return {
+    method: 'post',
+    path,
+    tags: [d.name],
+    operationId: `create${d.model}`,
+    summary: `Create one ${d.model}, or up to ${MAX_BULK} at once`,
+    description: `An object creates one (201 with Location and ETag). An array of 1 to ${MAX_BULK} objects creates all or none (201 with \`{ data }\`).`,
+    parameters: [paramRef('XRequestId'), paramRef('IdempotencyKey')],
+    request: { body: jsonBody(z.union([one, z.array(one).min(1).max(MAX_BULK)])) },
+    responses: {
+      201: ok('Created: the object (for one) or `{ data }` (for an array)', z.union([m.full, created]), [
+        'Location',
+        'ETag',
+        'Idempotent-Replayed',
+      ]),
+      ...errors(400, 401, ...(d.adminOnlyCreate ? ([403] as const) : []), 409, 413, 415, 422, 429, 500, 503),
+    },
+    ...extra,
+  };
+}
+
+export function registerResources(
+  registry: OpenAPIRegistry,
+  list: readonly ResourceDescriptor[],
+  schemasOf: (d: ResourceDescriptor) => ModelSchemas = modelSchemas(list),
+): void {
+  for (const d of list) {
+    const m = schemasOf(d);
+    const collection = `${API}/${d.name}`;
+    const item = `${collection}/{id}`;
+    registry.registerPath(listRoute(d, m, collection));
+    const relations = Object.keys(d.relations ?? {});
+    registry.registerPath({
+      method: 'get',
+      path: item,
+      tags: [d.name],
+      operationId: `get${d.model}`,
+      summary: `Get one ${d.model}`,
+      parameters: [paramRef('XRequestId'), paramRef('IfNoneMatch')],
+      request: {
+        params: idParams(d),
+        ...(relations.length
+          ? {
+              query: z.object({
+                include: z
+                  .array(z.enum(relations as [string, ...string[]]))
+                  .optional()
+                  .meta({ param: { style: 'form', explode: false } }),
+              }),
+            }
+          : {}),
+      },
+      responses: {
+        200: ok(`The ${d.model}`, m.full, ['ETag']),
+        304: ok('Not modified: If-None-Match lists the current ETag', undefined, ['ETag']),
+        ...errors(400, 401, 404, 429, 500, 503),
+      },
+    });
+    if (d.readOnly || !d.create || !d.update) continue;
+
+    registry.registerPath(createRoute(d, m, collection));
+    registry.registerPath({
+      method: 'patch',
+      path: item,
+      tags: [d.name],
+      operationId: `update${d.model}`,
+      summary: `Change some fields of a ${d.model}`,
+      description: 'Fields left out keep their value; `null` clears a nullable field. Unknown and read-only fields are a 400.',
+      parameters: [paramRef('XRequestId'), paramRef('IfMatch')],
+      request: { params: idParams(d), body: jsonBody(d.update.meta({ id: `${d.model}Update` })) },
+      responses: { 200: ok(`The changed ${d.model}`, m.full, ['ETag']), ...errors(400, 401, 404, 409, 412, 413, 415, 429, 500, 503) },
+    });
+    registry.registerPath({
+      method: 'delete',
+      path: item,
+      tags: [d.name],
+      operationId: `delete${d.model}`,
+      summary: `Delete a ${d.model}`,
+      parameters: [paramRef('XRequestId'), paramRef('IfMatch')],
+      request: {
+        params: idParams(d),
+        ...(d.deleteParams?.length
+          ? {
+              query: z.object(
+                Object.fromEntries(
+                  d.deleteParams.map((p) => [
+                    p,
+                    z
+                      .string()
+                      .optional()
+                      .meta({ description: `See the ${d.model} rules` }),
+                  ]),
+                ),
+              ),
+            }
+          : {}),
+      },
+      responses: {
+        204: ok('Deleted'),
+        ...errors(400, 401, ...(d.adminOnlyDelete ? ([403] as const) : []), 404, 409, 412, 429, 500, 503),
+      },
+    });
+  }
+
+  const sessions = list.find((d) => d.name === 'sessions');
+  const recordings = list.find((d) => d.name === 'recordings');
+  if (sessions && recordings) {
+    const m = schemasOf(recordings);
+    const path = `${API}/sessions/{id}/recordings`;
+    const params = z.object({ id: z.uuid().meta({ description: 'The id of the session' }) });
+    const list = listRoute(recordings, m, path, { operationId: 'listSessionRecordings', summary: 'List the recordings of a session' });
+    registry.registerPath({ ...list, request: { ...list.request, params }, responses: { ...list.responses, ...errors(404) } });
+    const create = createRoute(recordings, m, path, {
+      operationId: 'createSessionRecordings',
+      summary: 'Create recordings in a session (sessionId and owner come from the path)',
+    });
+    registry.registerPath({ ...create, request: { ...create.request, params }, responses: { ...create.responses, ...errors(404) } });
+  }
+}
