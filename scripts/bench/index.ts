@@ -1,0 +1,203 @@
+/**
+ * npm run bench: the API against a raw baseline (scripts/bench/baseline.ts) on the same seeded
+ * database, same machine, same run. See docs/scaling.md for what it measured.
+ *
+ *   npm run bench -- [--duration 8] [--warmup 2] [--connections 8,32,128] [--scenarios get-by-id,list-50,create-with-audit]
+ *                    [--recordings 100000] [--users 200] [--mode compiled|tsx] [--no-build] [--profile]
+ *
+ * Each flag also reads BENCH_<NAME> (BENCH_DURATION=10, BENCH_MODE=tsx, …). BENCH_DATABASE_URL
+ * (default postgresql://postgres@127.0.0.1:5432/backendapi_bench) names a database that is
+ * dropped and created again.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runLoad, SCENARIOS, type ScenarioName, type ScenarioData } from './load';
+import { summarizeProfile, table, targets, type Pair } from './report';
+import { migrate, recreateDatabase, seed } from './seed';
+import { compiledAvailable, entry, freePort, ROOT, startServer, type StartMode } from './servers';
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    scenarios: { type: 'string' },
+    recordings: { type: 'string' },
+    users: { type: 'string' },
+    mode: { type: 'string' },
+    'no-build': { type: 'boolean' },
+    profile: { type: 'boolean' },
+  },
+});
+const opt = (name: keyof typeof flags, fallback: string): string => {
+  const value = flags[name] ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+  return typeof value === 'string' ? value : fallback;
+};
+const num = (name: keyof typeof flags, fallback: number): number => {
+  const value = Number(opt(name, String(fallback)));
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`);
+  return value;
+};
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const url = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/backendapi_bench';
+  const duration = num('duration', 8);
+  const warmup = num('warmup', 2);
+  const connections = opt('connections', '8,32,128').split(',').map(Number);
+  const scenarios = opt('scenarios', SCENARIOS.join(',')).split(',') as ScenarioName[];
+  if (scenarios.some((s) => !SCENARIOS.includes(s))) throw new Error(`--scenarios: one of ${SCENARIOS.join(', ')}`);
+  let mode = opt('mode', 'compiled') as StartMode;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const outDir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+
+  if (mode === 'compiled' && !flags['no-build']) {
+    say('[build] npm run build …');
+    const t = Date.now();
+    try {
+      execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      say(`[build] done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+    } catch {
+      say(
+        compiledAvailable()
+          ? '[build] failed: using the previous build in dist/'
+          : '[build] failed and no previous build: falling back to tsx',
+      );
+      if (!compiledAvailable()) mode = 'tsx';
+    }
+  }
+
+  say(`[db] ${url.replace(/:[^:@/]+@/, ':***@')}: drop, create, migrate, seed …`);
+  let t = Date.now();
+  await recreateDatabase(url);
+  await migrate(url);
+  const seeded = await seed({ url, users: num('users', 200), sessionsPerUser: 20, recordings: num('recordings', 100_000) });
+  say(
+    `[db] ${JSON.stringify(seeded.counts)} in ${((Date.now() - t) / 1000).toFixed(0)} s; bench user owns ${seeded.recordingIds.length} recordings`,
+  );
+  const data: ScenarioData = { token: seeded.token, recordingIds: seeded.recordingIds, sessionId: seeded.sessionId };
+
+  const profileDir = path.join(outDir, `${stamp}-profile`);
+  const apiArgs = [...(flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...entry(mode, 'src/main.ts')];
+  const api = await startServer(
+    'api',
+    apiArgs,
+    { NODE_ENV: 'production', LOG_LEVEL: 'info', LOG_FORMAT: 'json', DATABASE_URL: url, MIGRATE_ON_START: 'false', HOST: '127.0.0.1' },
+    await freePort(),
+    path.join(outDir, `${stamp}-api.log`),
+  );
+  const baseline = await startServer(
+    'baseline',
+    entry(mode, 'scripts/bench/baseline.ts'),
+    { BENCH_DATABASE_URL: url, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10' },
+    await freePort(),
+    path.join(outDir, `${stamp}-baseline.log`),
+  );
+  say(`[servers] api pid ${api.pid} (${mode}: node ${apiArgs.slice(-1)[0]}), baseline pid ${baseline.pid}`);
+
+  const pairs: Pair[] = [];
+  const total = scenarios.length * connections.length * 2;
+  let done = 0;
+  t = Date.now();
+  try {
+    for (const scenario of scenarios) {
+      if (warmup) {
+        say(`[warm-up] ${scenario} ${warmup} s each`);
+        await runLoad(api.port, scenario, data, 8, warmup);
+        await runLoad(baseline.port, scenario, data, 8, warmup);
+      }
+      for (const [i, c] of connections.entries()) {
+        // Alternate which server goes first, so neither always runs on a warmer database.
+        const order = i % 2 === 0 ? [api, baseline] : [baseline, api];
+        const results: Record<string, Awaited<ReturnType<typeof runLoad>>> = {};
+        for (const server of order) {
+          const r = await runLoad(server.port, scenario, data, c, duration);
+          results[server.name] = r;
+          done++;
+          const bar = '#'.repeat(Math.round((20 * done) / total)).padEnd(20, '.');
+          say(
+            `[${bar}] ${done}/${total} ${scenario} c=${c} ${server.name}: ${r.requestsPerSec} req/s, p99 ${r.p99Ms} ms, ${r.errors + r.timeouts + r.non2xx} errors`,
+          );
+        }
+        const [a, b] = [results.api, results.baseline] as [Pair['api'], Pair['baseline']];
+        pairs.push({ scenario, connections: c, api: a, baseline: b, ratio: b.requestsPerSec ? a.requestsPerSec / b.requestsPerSec : 0 });
+      }
+    }
+  } finally {
+    await api.stop();
+    await baseline.stop();
+  }
+  const apiRss = api.peakRssMb();
+  const baselineRss = baseline.peakRssMb();
+
+  say(`\n${table(pairs)}\n`);
+  say(
+    `peak RSS: API ${apiRss.toFixed(0)} MB, baseline ${baselineRss.toFixed(0)} MB   (load ran ${((Date.now() - t) / 1000).toFixed(0)} s)`,
+  );
+  const checks = targets(pairs, apiRss);
+  for (const c of checks) say(`${c.met ? 'met   ' : 'MISSED'} ${c.name}: ${c.detail}`);
+
+  let profile: string | undefined;
+  if (flags.profile) {
+    const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) {
+      profile = summarizeProfile(path.join(profileDir, file));
+      say(`\nAPI CPU profile (${path.join(profileDir, file)}):\n${profile}`);
+    }
+  }
+
+  const commit = (() => {
+    try {
+      const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).toString().trim();
+      const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT }).toString().trim().length > 0;
+      return { head, dirty };
+    } catch {
+      return undefined;
+    }
+  })();
+  const file = path.join(outDir, `${stamp}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        startedAt: stamp,
+        commit,
+        machine: {
+          cpus: os.cpus().length,
+          model: os.cpus()[0]?.model,
+          memoryMb: Math.round(os.totalmem() / 2 ** 20),
+          loadavg: os.loadavg(),
+          node: process.version,
+        },
+        settings: {
+          mode,
+          duration,
+          warmup,
+          connections,
+          scenarios,
+          poolSize: 10,
+          logLevel: 'info',
+          nodeEnv: 'production',
+          seeded: seeded.counts,
+        },
+        pairs,
+        peakRssMb: { api: Math.round(apiRss), baseline: Math.round(baselineRss) },
+        targets: checks,
+        profile,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  say(`\nresults: ${path.relative(process.cwd(), file)}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
