@@ -2,21 +2,45 @@
  * npm run seed — a small, realistic demo data set: three users, their recording sessions,
  * recordings of several modalities, and a few algorithms. Idempotent: it does nothing when
  * the demo users already exist. Refuses to run when NODE_ENV=production.
+ * The demo users get a known password and a known API key each (DEMO_USERS), printed at the
+ * end, so examples and manual tests can log in; never use them anywhere but on a demo database.
  */
 import { connectDatabase } from '../src/db/connection';
 import { openDatabaseTarget } from '../src/db/target';
 import { logger } from '../src/core/logging';
 import type { PrismaClient } from '../src/generated/prisma/client';
 import { run, scriptConfig } from '../scripts/cli';
+import { hashPassword } from '../src/auth/passwords';
+import { DISPLAY_PREFIX_LENGTH, hashToken } from '../src/auth/tokens';
+
+/** Demo credentials: public knowledge, which is why the seed refuses production. */
+export const DEMO_PASSWORD = 'demo-password-2026';
+const demoKey = (label: string): string => `bk_api_${`demo_${label}_`.padEnd(43, '0')}`;
+export const DEMO_USERS = [
+  { email: 'admin@example.com', role: 'ADMIN', apiKey: demoKey('admin') },
+  { email: 'ada@example.com', role: 'MEMBER', apiKey: demoKey('ada') },
+  { email: 'grace@example.com', role: 'MEMBER', apiKey: demoKey('grace') },
+] as const;
 
 const DAY = 24 * 60 * 60 * 1000;
 
 export async function seedDemoData(prisma: PrismaClient, now = new Date()): Promise<boolean> {
   if (await prisma.user.findUnique({ where: { email: 'admin@example.com' } })) return false;
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
   await prisma.$transaction(async (tx) => {
-    const admin = await tx.user.create({ data: { email: 'admin@example.com', name: 'Avery Admin', role: 'ADMIN' } });
-    const ada = await tx.user.create({ data: { email: 'ada@example.com', name: 'Ada Lovelace' } });
-    const grace = await tx.user.create({ data: { email: 'grace@example.com', name: 'Grace Hopper' } });
+    const admin = await tx.user.create({ data: { email: 'admin@example.com', name: 'Avery Admin', role: 'ADMIN', passwordHash } });
+    const ada = await tx.user.create({ data: { email: 'ada@example.com', name: 'Ada Lovelace', passwordHash } });
+    const grace = await tx.user.create({ data: { email: 'grace@example.com', name: 'Grace Hopper', passwordHash } });
+    const ids: Record<string, string> = { [admin.email]: admin.id, [ada.email]: ada.id, [grace.email]: grace.id };
+    await tx.apiKey.createMany({
+      data: DEMO_USERS.map((u) => ({
+        userId: ids[u.email] as string,
+        name: 'demo key',
+        kind: 'API' as const,
+        tokenHash: hashToken(u.apiKey),
+        prefix: u.apiKey.slice(0, DISPLAY_PREFIX_LENGTH),
+      })),
+    });
 
     const sleepStudy = await tx.session.create({
       data: {
@@ -143,6 +167,8 @@ if (require.main === module) {
     const db = connectDatabase({ ...config.database, url: target.url, poolSize: 2 });
     try {
       logger.info((await seedDemoData(db.prisma)) ? 'seeded the demo data set' : 'demo data already present; nothing to do');
+      logger.info(`demo users (password for all: ${DEMO_PASSWORD}):`);
+      for (const u of DEMO_USERS) logger.info(`  ${u.email.padEnd(20)} ${u.role.padEnd(7)} Authorization: Bearer ${u.apiKey}`);
     } finally {
       await db.close();
       await target.release();

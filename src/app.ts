@@ -3,6 +3,7 @@
  * keeps no globals: src/main.ts starts it, tests drive it with supertest.
  */
 import express, { type Express } from 'express';
+import cors from 'cors';
 import helmet from 'helmet';
 import type { Config } from './core/config';
 import type { Database } from './db/connection';
@@ -12,6 +13,9 @@ import { accessLog } from './api/middleware/access-log';
 import { jsonBody } from './api/middleware/json-body';
 import { notFoundHandler, problemHandler } from './api/middleware/problem';
 import { healthRoutes } from './api/routes/health.routes';
+import { apiRouter } from './api/router';
+import { docsRoutes } from './api/routes/docs.routes';
+import { openApiDocument } from './api/openapi';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -34,8 +38,22 @@ export function createApp(deps: AppDeps): Express {
   ];
 
   app.use(requestId, accessLog, helmet());
+  // Only the configured origins get CORS headers; tokens travel in Authorization, not cookies,
+  // so credentials are never allowed (and '*' is refused by the config).
+  app.use(
+    cors({
+      origin: config.http.corsOrigins.length ? [...config.http.corsOrigins] : false,
+      credentials: false,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
+      exposedHeaders: ['Location', 'ETag', 'Link', 'Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    }),
+  );
   app.use(healthRoutes({ readiness }));
+  app.use(docsRoutes(openApiDocument()));
   app.use(jsonBody(config.http.bodyLimitBytes));
+  app.use('/api/v1', apiRouter(deps));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

@@ -11,6 +11,7 @@ import { connectDatabase } from './db/connection';
 import { applyPendingMigrations } from './db/migrations';
 import { openDatabaseTarget } from './db/target';
 import { createApp } from './app';
+import { purgeExpiredKeys } from './resources/idempotency';
 
 function readConfig(): Readonly<Config> {
   loadDotenv();
@@ -38,11 +39,25 @@ async function main(): Promise<void> {
   }
 
   let draining = false;
+  const { tunnel } = target;
   const app = createApp({
     config,
     db,
-    extraChecks: [() => ({ name: 'shutdown', ok: !draining, detail: draining ? 'draining' : undefined })],
+    extraChecks: [
+      () => ({ name: 'shutdown', ok: !draining, detail: draining ? 'draining' : undefined }),
+      // through an SSH tunnel: its state (open, or reconnecting and why)
+      ...(tunnel ? [() => tunnel.check()] : []),
+    ],
   });
+  // Idempotency keys live 24 hours; expired ones are swept hourly (any instance may do it).
+  const sweep = setInterval(
+    () => {
+      purgeExpiredKeys(db.prisma).catch((err: unknown) =>
+        logger.warn('could not purge expired idempotency keys', { error: (err as Error).message }),
+      );
+    },
+    60 * 60 * 1000,
+  ).unref();
   const server: Server = app.listen(config.http.port, config.http.host);
   await once(server, 'listening');
   const address = server.address();
@@ -52,6 +67,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     if (draining) return;
     draining = true;
+    clearInterval(sweep);
     logger.info(`${signal}: draining (grace ${config.http.shutdownGraceMs} ms)`);
     let forced = false;
     const timer = setTimeout(() => {

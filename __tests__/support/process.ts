@@ -40,7 +40,15 @@ export function startService(
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Never leave a half-started service behind (a detached one is its own process group).
+      try {
+        process.kill(options.detached ? -(child.pid as number) : (child.pid as number), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      reject(new Error(`no "listening" line within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const match = /listening on http:\/\/[^:]+:(\d+)/.exec(output);

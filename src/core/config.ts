@@ -30,12 +30,32 @@ const byteSize = z
     return Math.floor(Number(m[1]) * unit);
   });
 
+/** "12h", "15m", "30s", "1d", "500ms", or a plain number of seconds; parsed to milliseconds. */
+const duration = z
+  .string()
+  .regex(/^\d+\s*(ms|s|m|h|d)?$/i, 'must be a duration such as 12h, 15m, 30s or 3600 (seconds)')
+  .transform((v) => {
+    const m = /^(\d+)\s*(ms|s|m|h|d)?$/i.exec(v) as RegExpExecArray;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's').toLowerCase() as 's'];
+    return Number(m[1]) * unit;
+  })
+  .refine((ms) => ms > 0, 'must be longer than 0');
+
 const csv = z.string().transform((v) =>
   v
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean),
 );
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -46,13 +66,31 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   BODY_LIMIT: byteSize.default(1024 * 1024),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
-  CORS_ORIGINS: csv.default([]),
+  CORS_ORIGINS: csv
+    .refine(
+      (origins) => origins.every(isOrigin),
+      'must be a comma-separated list of origins such as https://app.example.com (no "*", no paths)',
+    )
+    .default([]),
+
+  AUTH_LOGIN_TTL: duration.default(12 * 3_600_000),
+  AUTH_LOGIN_MAX_FAILURES: positiveInt.default(10),
+  AUTH_LOGIN_FAILURE_WINDOW: duration.default(15 * 60_000),
+  RATE_LIMIT_PER_MINUTE: positiveInt.optional(),
 
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: positiveInt.max(1000).default(10),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.default(15_000),
   MIGRATE_ON_START: bool.default(true),
+
+  DATABASE_SSH_HOST: z.string().min(1).optional(),
+  DATABASE_SSH_PORT: port.default(22),
+  DATABASE_SSH_USER: z.string().min(1).optional(),
+  DATABASE_SSH_PRIVATE_KEY_PATH: z.string().min(1).optional(),
+  DATABASE_SSH_PASSPHRASE: z.string().optional(),
+  DATABASE_SSH_KNOWN_HOSTS: z.string().min(1).optional(),
+  DATABASE_SSH_INSECURE_ACCEPT_ANY_HOST_KEY: bool.default(false),
 
   EMBEDDED_DB_DIR: z.string().min(1).default('./data'),
   EMBEDDED_DB_PORT: port.default(54329),
@@ -70,6 +108,15 @@ export interface Config {
     shutdownGraceMs: number;
     corsOrigins: string[];
   };
+  auth: {
+    /** Lifetime of a login token. */
+    loginTtlMs: number;
+    /** Failed logins allowed per account and per IP within loginFailureWindowMs (then 429). */
+    loginMaxFailures: number;
+    loginFailureWindowMs: number;
+  };
+  /** Requests per token per minute; undefined: no general limit. */
+  rateLimit: { perMinute: number | undefined };
   log: { level: 'silent' | 'error' | 'warn' | 'info' | 'http' | 'debug'; format: 'json' | 'pretty' };
   database: {
     /** Unset: the embedded PostgreSQL is used. */
@@ -78,8 +125,44 @@ export interface Config {
     connectTimeoutMs: number;
     statementTimeoutMs: number;
     migrateOnStart: boolean;
+    /** Set: the database is reached through an SSH tunnel via this bastion (src/db/tunnel.ts). */
+    ssh: SshConfig | undefined;
   };
   embedded: { dir: string; port: number };
+}
+
+export interface SshConfig {
+  host: string;
+  port: number;
+  user: string;
+  privateKeyPath: string;
+  passphrase: string | undefined;
+  /** known_hosts file the bastion's host key is verified against; unset only when insecure. */
+  knownHostsPath: string | undefined;
+  insecureAcceptAnyHostKey: boolean;
+}
+
+/** The tunnel settings depend on each other; Zod's per-key parse cannot say so. */
+function sshConfig(e: z.output<typeof envSchema>, problems: string[]): SshConfig | undefined {
+  if (!e.DATABASE_SSH_HOST) return undefined;
+  const required = (key: string, value: string | undefined): string => {
+    if (!value) problems.push(`${key}: required when DATABASE_SSH_HOST is set`);
+    return value ?? '';
+  };
+  if (!e.DATABASE_URL) problems.push('DATABASE_URL: required when DATABASE_SSH_HOST is set (the database behind the bastion)');
+  const ssh: SshConfig = {
+    host: e.DATABASE_SSH_HOST,
+    port: e.DATABASE_SSH_PORT,
+    user: required('DATABASE_SSH_USER', e.DATABASE_SSH_USER),
+    privateKeyPath: path.resolve(required('DATABASE_SSH_PRIVATE_KEY_PATH', e.DATABASE_SSH_PRIVATE_KEY_PATH)),
+    passphrase: e.DATABASE_SSH_PASSPHRASE,
+    knownHostsPath: e.DATABASE_SSH_KNOWN_HOSTS && path.resolve(e.DATABASE_SSH_KNOWN_HOSTS),
+    insecureAcceptAnyHostKey: e.DATABASE_SSH_INSECURE_ACCEPT_ANY_HOST_KEY,
+  };
+  if (!ssh.knownHostsPath && !ssh.insecureAcceptAnyHostKey) {
+    problems.push('DATABASE_SSH_KNOWN_HOSTS: required when DATABASE_SSH_HOST is set (or DATABASE_SSH_INSECURE_ACCEPT_ANY_HOST_KEY=true)');
+  }
+  return ssh;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
   }
   const e = parsed.data;
+  const problems: string[] = [];
+  const ssh = sshConfig(e, problems);
+  if (problems.length) throw new ConfigError(problems);
   return deepFreeze({
     env: e.NODE_ENV,
     http: {
@@ -108,6 +194,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       corsOrigins: e.CORS_ORIGINS,
     },
+    auth: {
+      loginTtlMs: e.AUTH_LOGIN_TTL,
+      loginMaxFailures: e.AUTH_LOGIN_MAX_FAILURES,
+      loginFailureWindowMs: e.AUTH_LOGIN_FAILURE_WINDOW,
+    },
+    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty') },
     database: {
       url: e.DATABASE_URL,
@@ -115,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
       migrateOnStart: e.MIGRATE_ON_START,
+      ssh,
     },
     embedded: { dir: path.resolve(e.EMBEDDED_DB_DIR), port: e.EMBEDDED_DB_PORT },
   });

@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../generated/prisma/client';
 import { logger } from '../core/logging';
 import { parsePgUrl, quoteIdent, redactUrl } from './pg-url';
@@ -26,6 +27,48 @@ export interface Database {
   close(): Promise<void>;
 }
 
+type PgClientHolder = { client?: { release(err?: Error | boolean): void } };
+
+/**
+ * Prisma 6.19 gives a transaction's pg client back to the pool only after COMMIT or ROLLBACK
+ * succeeded. When the connection died mid-transaction (database restart, terminated backend)
+ * that statement fails and the client is never released: the pool leaks one connection per
+ * broken transaction until every request waits for one. Here a failed COMMIT/ROLLBACK releases
+ * the client as broken (pg then discards it) and later commit()/rollback() calls do nothing.
+ */
+export function releasingBrokenTransactions(factory: PrismaPg): SqlDriverAdapterFactory {
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    async connect(): Promise<SqlDriverAdapter> {
+      const adapter = await factory.connect();
+      const startTransaction = adapter.startTransaction.bind(adapter);
+      adapter.startTransaction = async (isolationLevel) => {
+        const tx = await startTransaction(isolationLevel);
+        let released = false;
+        const executeRaw = tx.executeRaw.bind(tx);
+        tx.executeRaw = async (query) => {
+          try {
+            return await executeRaw(query);
+          } catch (err) {
+            if (!released && /^(COMMIT|ROLLBACK)\b/i.test(query.sql.trim())) {
+              released = true;
+              (tx as unknown as PgClientHolder).client?.release(err instanceof Error ? err : true);
+            }
+            throw err;
+          }
+        };
+        const commit = tx.commit.bind(tx);
+        const rollback = tx.rollback.bind(tx);
+        tx.commit = async () => (released ? undefined : commit());
+        tx.rollback = async () => (released ? undefined : rollback());
+        return tx;
+      };
+      return adapter;
+    },
+  };
+}
+
 export function connectDatabase(options: DatabaseOptions): Database {
   const { config, schema } = parsePgUrl(options.url);
   const pool = new pg.Pool({
@@ -40,7 +83,7 @@ export function connectDatabase(options: DatabaseOptions): Database {
   });
   // An idle client losing its connection (database restart, network) must not crash the process.
   pool.on('error', (err) => logger.warn('database connection lost', { error: err.message }));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema }) });
+  const prisma = new PrismaClient({ adapter: releasingBrokenTransactions(new PrismaPg(pool, { schema })) });
   let closed = false;
   return {
     prisma,
