@@ -16,7 +16,7 @@ export type Db = PrismaClient | Prisma.TransactionClient;
 /** The subset of a Prisma model delegate the machinery uses. */
 export interface Delegate {
   findMany(args: object): Promise<Row[]>;
-  findFirst(args: object): Promise<Row | null>;
+  findUnique(args: object): Promise<Row | null>;
   count(args: object): Promise<number>;
   create(args: object): Promise<Row>;
   createManyAndReturn(args: object): Promise<Row[]>;

@@ -76,14 +76,23 @@ export class ResourceService {
     };
   }
 
-  /** A row the principal may see, or 404. */
+  /** Whether a principal may see a row (the same rule as visibleWhere, for a row in hand). */
+  private visible(p: Principal, row: Row): boolean {
+    const scope = visibleWhere(this.d, p);
+    return Object.entries(scope).every(([field, value]) => row[field] === value);
+  }
+
+  /**
+   * A row the principal may see, or 404. By primary key (findUnique, which Prisma batches
+   * across concurrent requests), with the ownership rule applied to the row read.
+   */
   async find(db: PrismaClient | Tx, p: Principal, id: unknown, include: readonly string[] = []): Promise<Row> {
-    const row = await this.d.delegate(db).findFirst({
-      where: { AND: [{ id }, visibleWhere(this.d, p)] },
+    const row = await this.d.delegate(db).findUnique({
+      where: { id },
       omit: this.hiddenOmit(this.d),
       include: include.length ? this.relationArgs(include) : undefined,
     });
-    if (!row) throw notFound(`No ${this.d.entityType} with id ${String(id)}`);
+    if (!row || !this.visible(p, row)) throw notFound(`No ${this.d.entityType} with id ${String(id)}`);
     return row;
   }
 
