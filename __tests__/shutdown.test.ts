@@ -1,18 +1,7 @@
 import http from 'node:http';
-import net from 'node:net';
+import { canConnect as connects } from '../src/db/embedded';
 import { testDatabaseUrl } from './support/app';
 import { startService, type Started } from './support/process';
-
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('graceful shutdown', () => {
   let service: Started;

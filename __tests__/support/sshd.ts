@@ -5,11 +5,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './process';
+import { canConnect } from '../../src/db/embedded';
 
 const SSHD = '/usr/sbin/sshd';
 
@@ -73,16 +73,7 @@ const alive = (pid: number): boolean => {
   }
 };
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+const accepts = canConnect;
 
 export async function createSshd(): Promise<Sshd> {
   if (!existsSync(SSHD)) {
