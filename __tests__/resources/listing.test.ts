@@ -102,6 +102,8 @@ describe('listing: filters, sort, fields, include, count, keyset pagination', ()
     expect(res.status).toBe(200);
     expect(Object.keys(res.body.data[0]).sort()).toEqual(['id', 'name', 'status']);
     expect(res.body.page.total).toBe(10);
+    const json = await list('fields=metadata&limit=1');
+    expect(Object.keys(json.body.data[0]).sort()).toEqual(['id', 'metadata']);
     expect(res.body.data).toHaveLength(3);
   });
 
@@ -117,6 +119,8 @@ describe('listing: filters, sort, fields, include, count, keyset pagination', ()
     ['limit=0', 'query.limit'],
     ['limit=1001', 'query.limit'],
     ['fields=password', 'query.fields'],
+    ['fields=changes', 'query.fields'], // a JSON column of another model (the event log's)
+    ['fields=parameters', 'query.fields'],
     ['include=owner', 'query.include'],
     ['count=maybe', 'query.count'],
     ['cursor=garbage', 'query.cursor'],
@@ -198,7 +202,7 @@ describe('listing: filters, sort, fields, include, count, keyset pagination', ()
       fc.string({ maxLength: 30 }),
       fc.integer().map(String),
       fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
-      fc.constantFrom('true', 'null', '-name', 'READY,FAILED', ''),
+      fc.constantFrom('true', 'null', '-name', 'READY,FAILED', '', 'metadata', 'changes,parameters', 'passwordHash'),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(key, op, value), { maxLength: 4 }), async (params) => {

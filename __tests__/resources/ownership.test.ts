@@ -129,6 +129,11 @@ describe('ownership: members see and change only their own rows', () => {
     const one = await request(t.app).get(`/api/v1/event-log/${ofAda.body.data[0].id}`).set(authHeader(admin.token));
     expect(one.status).toBe(200);
     expect((await request(t.app).delete(`/api/v1/event-log/${ofAda.body.data[0].id}`).set(authHeader(admin.token))).status).toBe(405);
-    expect((await request(t.app).get(`/api/v1/event-log/${ofAda.body.data[0].id}`).set(authHeader(bob.token))).status).toBe(404);
+    const hidden = await request(t.app).get(`/api/v1/event-log/${ofAda.body.data[0].id}`).set(authHeader(bob.token));
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.detail).toBe(`No event with id ${ofAda.body.data[0].id}`);
+    // hidden columns are not selectable either
+    expect((await request(t.app).get('/api/v1/users?fields=passwordHash').set(authHeader(admin.token))).status).toBe(400);
+    expect((await request(t.app).get('/api/v1/users?fields=metadata').set(authHeader(admin.token))).status).toBe(400);
   });
 });

@@ -4,6 +4,7 @@ import type { Delegate, ResourceDescriptor } from './descriptor';
 /** Algorithms: every signed-in user reads them all; owners (and admins) change them. (name, version) is unique (409). */
 export const algos: ResourceDescriptor = {
   name: 'algos',
+  label: 'algo',
   entityType: 'algo',
   model: 'Algo',
   delegate: (db) => db.algo as unknown as Delegate,

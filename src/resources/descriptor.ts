@@ -48,7 +48,10 @@ export interface WriteContext {
 export interface ResourceDescriptor {
   /** URL segment: /api/v1/<name>. */
   name: string;
-  entityType: EntityType;
+  /** Singular noun for messages: "No session with id …". */
+  label: string;
+  /** How its changes appear in the event log (writable resources only). */
+  entityType?: EntityType;
   /** Prisma model name, e.g. 'Session' (for raw row locks). */
   model: Prisma.ModelName;
   delegate(db: Db): Delegate;

@@ -4,7 +4,7 @@ import type { Delegate, ResourceDescriptor } from './descriptor';
 /** The audit trail: read only; members see only their own actions. Newest first by default. */
 export const eventLog: ResourceDescriptor = {
   name: 'event-log',
-  entityType: 'user',
+  label: 'event',
   model: 'EventLog',
   delegate: (db) => db.eventLog as unknown as Delegate,
   fields: eventLogFields,

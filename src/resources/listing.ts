@@ -6,6 +6,7 @@
 import { badRequest, type FieldError } from '../core/errors';
 import type { FieldKind, FieldMap, FieldSpec } from '../models/fields';
 import type { ResourceDescriptor } from './descriptor';
+import { datamodel } from '../models/generated/schema';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 1000;
@@ -156,11 +157,16 @@ function parseSort(text: string, fields: FieldMap, errors: FieldError[]): SortKe
   return keys;
 }
 
+/** Every column a client may ask for with `fields`: the model's scalar fields (JSON ones too), not the hidden ones. */
+export function selectableFields(d: ResourceDescriptor): Set<string> {
+  const model = datamodel.models[d.model as keyof typeof datamodel.models];
+  return new Set(Object.keys(model.fields).filter((f) => !d.hidden?.includes(f)));
+}
+
 export function parseListQuery(query: Raw, d: ResourceDescriptor, extraParams: readonly string[] = []): ListQuery {
   const errors: FieldError[] = [];
   const where: Record<string, unknown> = {};
   const and: Record<string, unknown>[] = [];
-  const outputFields = new Set(Object.keys(d.fields));
 
   const limitText = query.limit === undefined ? undefined : single('limit', query.limit, errors);
   let limit = DEFAULT_LIMIT;
@@ -178,7 +184,8 @@ export function parseListQuery(query: Raw, d: ResourceDescriptor, extraParams: r
   if (query.fields !== undefined) {
     const text = single('fields', query.fields, errors) ?? '';
     fields = splitList(text);
-    const unknown = fields.filter((f) => !outputFields.has(f) && f !== 'metadata' && f !== 'parameters' && f !== 'changes');
+    const selectable = selectableFields(d);
+    const unknown = fields.filter((f) => !selectable.has(f));
     if (unknown.length || !fields.length)
       errors.push({ path: 'query.fields', message: `unknown field(s): ${unknown.join(', ') || '(none given)'}` });
   }

@@ -17,6 +17,7 @@ async function checkSessions(rows: Array<Record<string, unknown>>, { tx }: Write
 
 export const recordings: ResourceDescriptor = {
   name: 'recordings',
+  label: 'recording',
   entityType: 'recording',
   model: 'Recording',
   delegate: (db) => db.recording as unknown as Delegate,

@@ -6,7 +6,7 @@
 import type { Principal } from '../auth/principal';
 import { forbidden, notFound, preconditionFailed } from '../core/errors';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
-import { diff, recordEvent, recordEvents, snapshot } from './audit';
+import { diff, recordEvent, recordEvents, snapshot, type EntityType } from './audit';
 import type { ResourceDescriptor, Row, WriteContext } from './descriptor';
 import { afterCondition, encodeCursor, orderBy, type ListQuery } from './listing';
 import { etagOf, matchesEtag, toOutput, type Lookup } from './output';
@@ -35,6 +35,12 @@ export class ResourceService {
     private readonly schema: string,
     private readonly lookup: Lookup,
   ) {}
+
+  /** The event-log entity type; only writable resources have one (and only they write). */
+  private get entity(): EntityType {
+    if (!this.d.entityType) throw new Error(`${this.d.name} is read only: it has no event-log entity type`);
+    return this.d.entityType;
+  }
 
   output(row: Record<string, unknown>, only?: readonly string[]): Record<string, unknown> {
     return toOutput(this.d, row, this.lookup, only);
@@ -92,7 +98,7 @@ export class ResourceService {
       omit: this.hiddenOmit(this.d),
       include: include.length ? this.relationArgs(include) : undefined,
     });
-    if (!row || !this.visible(p, row)) throw notFound(`No ${this.d.entityType} with id ${String(id)}`);
+    if (!row || !this.visible(p, row)) throw notFound(`No ${this.d.label} with id ${String(id)}`);
     return row;
   }
 
@@ -105,7 +111,7 @@ export class ResourceService {
     await tx.$executeRawUnsafe(`SELECT 1 FROM ${this.schema}."${this.d.model}" WHERE id = $1::uuid FOR UPDATE`, id);
     const row = await this.find(tx, p, id);
     if (this.d.ownership === 'sharedRead' && !isAdmin(p) && row[this.d.ownerField] !== p.userId) {
-      throw forbidden(`Only the owner of this ${this.d.entityType} or an admin may change it`);
+      throw forbidden(`Only the owner of this ${this.d.label} or an admin may change it`);
     }
     return row;
   }
@@ -128,8 +134,8 @@ export class ResourceService {
     const row = await this.d.delegate(tx).create({ data, omit: this.hiddenOmit(this.d) });
     await recordEvent(tx, {
       actorId: p.userId,
-      action: `${this.d.entityType}.created`,
-      entityType: this.d.entityType,
+      action: `${this.entity}.created`,
+      entityType: this.entity,
       entityId: String(row.id),
       changes: { after: snapshot(row) },
     });
@@ -149,8 +155,8 @@ export class ResourceService {
       tx,
       rows.map((row) => ({
         actorId: p.userId,
-        action: `${this.d.entityType}.created`,
-        entityType: this.d.entityType,
+        action: `${this.entity}.created`,
+        entityType: this.entity,
         entityId: String(row.id),
         changes: { after: snapshot(row) },
       })),
@@ -171,8 +177,8 @@ export class ResourceService {
     }
     await recordEvent(tx, {
       actorId: p.userId,
-      action: `${this.d.entityType}.updated`,
-      entityType: this.d.entityType,
+      action: `${this.entity}.updated`,
+      entityType: this.entity,
       entityId: String(id),
       changes,
     });
@@ -186,8 +192,8 @@ export class ResourceService {
     await this.d.delegate(tx).delete({ where: { id } });
     await recordEvent(tx, {
       actorId: p.userId,
-      action: `${this.d.entityType}.deleted`,
-      entityType: this.d.entityType,
+      action: `${this.entity}.deleted`,
+      entityType: this.entity,
       entityId: String(id),
       changes: { before: snapshot(existing) },
     });

@@ -15,6 +15,7 @@ function checkTimes(startedAt: unknown, endedAt: unknown): void {
  */
 export const sessions: ResourceDescriptor = {
   name: 'sessions',
+  label: 'session',
   entityType: 'session',
   model: 'Session',
   delegate: (db) => db.session as unknown as Delegate,

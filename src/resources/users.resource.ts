@@ -20,6 +20,7 @@ async function toColumns(input: Record<string, unknown>): Promise<Record<string,
  */
 export const users: ResourceDescriptor = {
   name: 'users',
+  label: 'user',
   entityType: 'user',
   model: 'User',
   delegate: (db) => db.user as unknown as Delegate,
