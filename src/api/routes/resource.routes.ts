@@ -10,7 +10,7 @@ import { only } from '../methods';
 import { parseBody, parseId, onlyParams, send, urlWith } from '../http';
 import { principalOf, type Principal } from '../../auth/principal';
 import { badRequest, forbidden } from '../../core/errors';
-import { parseListQuery, MAX_LIMIT } from '../../resources/listing';
+import { parseListQuery } from '../../resources/listing';
 import { etagOf, matchesEtag } from '../../resources/output';
 import { idempotent, type StoredResponse } from '../../resources/idempotency';
 import type { ResourceService, Page, Tx } from '../../resources/service';
@@ -122,5 +122,3 @@ export function resourceRoutes(service: ResourceService, deps: ResourceRouteDeps
     .all(only('GET', 'HEAD', 'PATCH', 'DELETE'));
   return router;
 }
-
-export { MAX_LIMIT };
