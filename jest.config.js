@@ -14,6 +14,8 @@ module.exports = {
   globalSetup: '<rootDir>/__tests__/support/global-setup.ts',
   globalTeardown: '<rootDir>/__tests__/support/global-teardown.ts',
   setupFiles: ['<rootDir>/__tests__/support/setup-env.ts'],
+  // Every response a test receives (supertest, fetch) is checked against the OpenAPI document.
+  setupFilesAfterEnv: ['<rootDir>/__tests__/support/contract-hook.ts'],
   // The embedded server serves one schema (PGlite ignores search_path start-up options),
   // so it takes one worker; a real server takes one schema per worker.
   maxWorkers: external ? 2 : 1,

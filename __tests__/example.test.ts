@@ -4,15 +4,31 @@
  * clearly what is missing when it is not told where or as whom to connect.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startTestApp, testDatabaseUrl, type TestApp } from './support/app';
+import { expectLoggedExchangesConform } from './support/contract-hook';
 import { createUser } from './support/factories';
 import { ROOT, startService, type Started } from './support/process';
 
-function runExample(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), 'examples/basic_usage.ts', ...args], {
+const logDir = mkdtempSync(path.join(os.tmpdir(), 'backendapi-example-'));
+let runs = 0;
+
+/**
+ * Runs the example; every response it receives is logged (support/exchange-log.ts) and checked
+ * against the OpenAPI document here, like the responses the tests receive themselves.
+ */
+async function runExample(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; output: string; responses: number }> {
+  const log = path.join(logDir, `run-${++runs}.jsonl`);
+  const preload = ['--require', require.resolve('tsx/cjs'), '--require', path.join(__dirname, 'support', 'exchange-log.ts')];
+  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [...preload, 'examples/basic_usage.ts', ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', BACKENDAPI_EXCHANGE_LOG: log, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -21,6 +37,7 @@ function runExample(env: Record<string, string>, args: string[] = []): Promise<{
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code, output }));
   });
+  return { code, output, responses: expectLoggedExchangesConform(log) };
 }
 
 describe('examples/basic_usage.ts against a running server', () => {
@@ -45,12 +62,14 @@ describe('examples/basic_usage.ts against a running server', () => {
       await service.exited;
     }
     await t.close();
+    rmSync(logDir, { recursive: true, force: true });
   });
 
   it('when given a base URL and an API key, then it runs every step and exits 0', async () => {
     const { token } = await createUser(t.db);
-    const { code, output } = await runExample({ BASE_URL: baseUrl, TOKEN: token });
+    const { code, output, responses } = await runExample({ BASE_URL: baseUrl, TOKEN: token });
     expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('✔ done') });
+    expect(responses).toBeGreaterThan(10); // all of them checked against the OpenAPI document
     expect(output).toContain('Idempotent-Replayed: true');
     expect(output).toMatch(/412 Precondition Failed/);
     expect(output).toContain('recording.created');

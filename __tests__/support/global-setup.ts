@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { connectDatabase } from '../../src/db/connection';
 import { applyPendingMigrations } from '../../src/db/migrations';
@@ -32,4 +35,6 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env.BACKENDAPI_TEST_BASE_URL = url;
   process.env.BACKENDAPI_TEST_EXTERNAL = external ? '1' : '0';
+  // Each test file writes how many responses support/contract-hook.ts checked; the teardown sums them.
+  process.env.BACKENDAPI_CONTRACT_DIR = mkdtempSync(path.join(os.tmpdir(), 'backendapi-contract-'));
 }

@@ -36,7 +36,10 @@ guards PATCH and DELETE (412 when stale); \`Idempotency-Key\` makes a POST safe 
 create, update and delete is written to the event log in the same transaction.
 
 **Errors** are \`application/problem+json\` (RFC 9457). A method a path does not document is a 405
-with \`Allow\`; an unknown path is a 404. Every response carries \`X-Request-Id\`.
+with \`Allow\`; an unknown path is a 404. Checks made before routing can answer first, on any path:
+a request body that is malformed (400), too large (413) or not JSON (415), and under \`/api/v1/\` a
+missing or invalid token (401), the rate limit (429) or an unreachable database (503); a 500 can
+happen anywhere. Every response carries \`X-Request-Id\`.
 `.trim();
 
 export function buildOpenApiDocument(list: readonly ResourceDescriptor[] = descriptors): OpenApiDocument {

@@ -4,7 +4,11 @@ import { unsupportedMediaType } from '../../core/errors';
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
-/** A request that sends a body must send JSON (415 otherwise); the body is parsed with a size limit (413). */
+/**
+ * A POST, PUT or PATCH that sends a body must send JSON (415 otherwise); the body is parsed with a
+ * size limit (413). Other methods take no body: one they are sent is not read (so a DELETE or GET
+ * never fails on it, as the OpenAPI document promises).
+ */
 export function jsonBody(limitBytes: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     if (BODY_METHODS.has(req.method) && hasBody(req) && !req.is(JSON_TYPES)) {
@@ -15,7 +19,9 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     }
     next();
   };
-  return [requireJson, express.json({ limit: limitBytes, type: JSON_TYPES })];
+  const parse = express.json({ limit: limitBytes, type: JSON_TYPES });
+  const parseBody: RequestHandler = (req, res, next) => (BODY_METHODS.has(req.method) ? parse(req, res, next) : next());
+  return [requireJson, parseBody];
 }
 
 function hasBody(req: Parameters<RequestHandler>[0]): boolean {

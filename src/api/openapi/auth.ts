@@ -65,7 +65,8 @@ export function registerAuth(registry: OpenAPIRegistry, user: z.ZodType): void {
     path: `${API}/auth/logout`,
     operationId: 'logout',
     summary: 'Revoke the token this request is made with',
-    responses: { 204: ok('Logged out'), ...errors(401, 429, 500, 503) },
+    description: 'Takes no body; one that is sent is still checked like any other (400, 413, 415).',
+    responses: { 204: ok('Logged out'), ...errors(400, 401, 413, 415, 429, 500, 503) },
   });
   registry.registerPath({
     ...common,

@@ -59,6 +59,18 @@ export const ERROR_RESPONSES = {
 
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
 
+/**
+ * Errors a request can get before routing picks its operation, so also on a path or with a
+ * method the document does not list (instead of the 404 / 405): the JSON body checks run for
+ * every path (src/api/middleware/json-body.ts), authentication and the per-token rate limit for
+ * everything under /api/v1 (src/api/router.ts), and a 500 can happen anywhere. The document's
+ * description says so in words (src/api/openapi.ts); the contract tests check responses by it.
+ */
+export const BEFORE_ROUTING: ReadonlyArray<{ prefix: string; statuses: readonly ErrorStatus[] }> = [
+  { prefix: '/', statuses: [400, 413, 415, 500] },
+  { prefix: '/api/v1/', statuses: [401, 429, 503] },
+];
+
 /** Responses referencing the shared error responses. */
 export function errors(...statuses: ErrorStatus[]): Record<string, { $ref: string }> {
   return Object.fromEntries(statuses.map((s) => [String(s), ref('responses', ERROR_RESPONSES[s][0])]));

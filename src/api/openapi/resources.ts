@@ -119,6 +119,8 @@ export function registerResources(
       },
     });
     if (d.readOnly || !d.create || !d.update) continue;
+    // Everyone reads a shared-read object (algos), so changing another owner's is a 403, not a 404.
+    const notOwnerForbidden = d.ownership === 'sharedRead';
 
     registry.registerPath(createRoute(d, m, collection));
     registry.registerPath({
@@ -130,7 +132,10 @@ export function registerResources(
       description: 'Fields left out keep their value; `null` clears a nullable field. Unknown and read-only fields are a 400.',
       parameters: [paramRef('XRequestId'), paramRef('IfMatch')],
       request: { params: idParams(d), body: jsonBody(d.update.meta({ id: `${d.model}Update` })) },
-      responses: { 200: ok(`The changed ${d.model}`, m.full, ['ETag']), ...errors(400, 401, 404, 409, 412, 413, 415, 429, 500, 503) },
+      responses: {
+        200: ok(`The changed ${d.model}`, m.full, ['ETag']),
+        ...errors(400, 401, ...(notOwnerForbidden ? ([403] as const) : []), 404, 409, 412, 413, 415, 429, 500, 503),
+      },
     });
     registry.registerPath({
       method: 'delete',
@@ -159,7 +164,7 @@ export function registerResources(
       },
       responses: {
         204: ok('Deleted'),
-        ...errors(400, 401, ...(d.adminOnlyDelete ? ([403] as const) : []), 404, 409, 412, 429, 500, 503),
+        ...errors(400, 401, ...(d.adminOnlyDelete || notOwnerForbidden ? ([403] as const) : []), 404, 409, 412, 429, 500, 503),
       },
     });
   }
