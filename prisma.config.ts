@@ -1,4 +1,4 @@
-// Configuration of the Prisma CLI (migrate, studio, db pull, generate).
+// Configuration of the Prisma CLI (migrate, db pull, generate).
 // The CLI talks to PostgreSQL through @prisma/adapter-pg and the WASM schema engine bundled
 // in the `prisma` package, so it needs no engine binary download. The npm scripts resolve
 // the database (embedded, external or through the SSH tunnel) and pass it as DATABASE_URL.
@@ -19,7 +19,7 @@ export default defineConfig({
   async adapter() {
     const url = databaseUrl;
     if (!url) {
-      throw new Error('DATABASE_URL is not set: run the Prisma CLI through the npm scripts (npm run migrate, npm run studio, …)');
+      throw new Error('DATABASE_URL is not set: run the Prisma CLI through the npm scripts (npm run migrate, npm run db:pull, …)');
     }
     return createCliAdapter(url);
   },

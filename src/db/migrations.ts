@@ -60,7 +60,7 @@ export class PrismaCliError extends Error {
 }
 
 export interface PrismaCliOptions {
-  /** Inherit stdio (interactive commands such as studio); otherwise output is captured. */
+  /** Inherit stdio (interactive commands such as migrate dev); otherwise output is captured. */
   interactive?: boolean;
   env?: NodeJS.ProcessEnv;
 }

@@ -1,5 +1,5 @@
 /**
- * The driver adapter the Prisma CLI (migrate, studio, db pull) uses, from prisma.config.ts.
+ * The driver adapter the Prisma CLI (migrate, db pull) uses, from prisma.config.ts.
  * It is @prisma/adapter-pg with two upstream problems worked around; the application's own
  * client (src/db/connection.ts) needs neither.
  *
