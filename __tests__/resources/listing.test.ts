@@ -163,6 +163,17 @@ describe('listing: filters, sort, fields, include, count, keyset pagination', ()
     },
   );
 
+  it.each([
+    ['toString=1970-01-01T00:00:00.000Z', 'query.toString'],
+    ['constructor[eq]=x', 'query.constructor[eq]'],
+    ['sort=hasOwnProperty', 'query.sort'],
+    ['include=__proto__', 'query.include'],
+  ])('when a parameter names a property every object has (%s), then it is a 400, not a 500', async (qs, path) => {
+    const res = await list(qs);
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+  });
+
   it('random query strings never produce a 500', async () => {
     const key = fc.oneof(
       fc.constantFrom(

@@ -137,12 +137,17 @@ function filterFor(
   }
 }
 
+/** A map's own entry: names come from the query string, and `toString` must not find Object.prototype's. */
+function own<T>(map: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return map && Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
 function parseSort(text: string, fields: FieldMap, errors: FieldError[]): SortKey[] {
   const keys: SortKey[] = [];
   for (const item of splitList(text)) {
     const desc = item.startsWith('-');
     const field = desc || item.startsWith('+') ? item.slice(1) : item;
-    const spec = fields[field];
+    const spec = own(fields, field);
     if (!spec?.sortable) {
       const allowed = Object.keys(fields).filter((f) => fields[f]?.sortable);
       errors.push({ path: 'query.sort', message: `cannot sort by "${field}"; sortable: ${allowed.join(', ')}` });
@@ -193,7 +198,7 @@ export function parseListQuery(query: Raw, d: ResourceDescriptor, extraParams: r
   const include: string[] = [];
   if (query.include !== undefined) {
     for (const rel of splitList(single('include', query.include, errors) ?? '')) {
-      if (!d.relations?.[rel]) {
+      if (!own(d.relations, rel)) {
         errors.push({
           path: 'query.include',
           message: `cannot include "${rel}"; available: ${Object.keys(d.relations ?? {}).join(', ') || 'none'}`,
@@ -212,7 +217,7 @@ export function parseListQuery(query: Raw, d: ResourceDescriptor, extraParams: r
   for (const [param, value] of Object.entries(query)) {
     if (RESERVED.has(param) || extraParams.includes(param)) continue;
     const match = /^([A-Za-z]+)(?:\[([A-Za-z]+)\])?$/.exec(param);
-    const spec = match ? d.fields[match[1] as string] : undefined;
+    const spec = match ? own(d.fields, match[1] as string) : undefined;
     if (!match || !spec || spec.filterable === false) {
       errors.push({ path: `query.${param}`, message: `unknown parameter; filterable fields: ${Object.keys(d.fields).join(', ')}` });
       continue;
