@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readState, isAlive, stopEmbeddedServer } from '../src/db/embedded';
+import { readState, isAlive, stopEmbeddedServer, embeddedUrl } from '../src/db/embedded';
+import { connectDatabase } from '../src/db/connection';
+import { authHeader, createUser } from './support/factories';
 import { freePort, startService, type Started } from './support/process';
 
 /**
@@ -19,8 +21,10 @@ describe('npm start on the embedded database', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  let port = 0;
   async function startAndCheck(): Promise<Started> {
-    const env = { DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', EMBEDDED_DB_DIR: dir, EMBEDDED_DB_PORT: String(await freePort()) };
+    port = await freePort();
+    const env = { DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', EMBEDDED_DB_DIR: dir, EMBEDDED_DB_PORT: String(port) };
     const service = await startService('npm', ['start', '--silent'], env, 120_000, { detached: true });
     started.push(service);
     const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`);
@@ -53,6 +57,27 @@ describe('npm start on the embedded database', () => {
   it('when started a second time on the same data, then it is ready without migrating again', async () => {
     const service = await startAndCheck();
     expect(service.output()).not.toMatch(/applied \d+ migration/);
+
+    // Concurrent writes (transactions) and reads: PGlite is one session, and two connections'
+    // statements interleaving there gave 500s and 401s (electric-sql/pglite#1046).
+    const db = connectDatabase({ url: embeddedUrl(port), poolSize: 1, connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 });
+    const { token } = await createUser(db).finally(() => db.close());
+    const statuses = new Map<string, number>();
+    for (let round = 0; round < 3; round++) {
+      const replies = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          i % 2
+            ? fetch(`http://127.0.0.1:${service.port}/api/v1/sessions`, {
+                method: 'POST',
+                headers: { ...authHeader(token), 'Content-Type': 'application/json' },
+                body: JSON.stringify({ title: `concurrent ${round}.${i}`, startedAt: new Date().toISOString() }),
+              })
+            : fetch(`http://127.0.0.1:${service.port}/api/v1/sessions?limit=5`, { headers: authHeader(token) }),
+        ),
+      );
+      for (const r of replies) statuses.set(String(r.status), (statuses.get(String(r.status)) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 200: 45, 201: 45 });
     await stop(service);
   }, 120_000);
 });

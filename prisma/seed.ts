@@ -6,7 +6,7 @@
  * end, so examples and manual tests can log in; never use them anywhere but on a demo database.
  */
 import { connectDatabase } from '../src/db/connection';
-import { openDatabaseTarget } from '../src/db/target';
+import { openDatabaseTarget, poolSizeFor } from '../src/db/target';
 import { logger } from '../src/core/logging';
 import type { PrismaClient } from '../src/generated/prisma/client';
 import { run, scriptConfig } from '../scripts/cli';
@@ -164,7 +164,7 @@ if (require.main === module) {
     const config = scriptConfig();
     if (config.env === 'production') throw new Error('refusing to seed demo data when NODE_ENV=production');
     const target = await openDatabaseTarget(config);
-    const db = connectDatabase({ ...config.database, url: target.url, poolSize: 2 });
+    const db = connectDatabase({ ...config.database, url: target.url, poolSize: poolSizeFor(target, 2) });
     try {
       logger.info((await seedDemoData(db.prisma)) ? 'seeded the demo data set' : 'demo data already present; nothing to do');
       logger.info(`demo users (password for all: ${DEMO_PASSWORD}):`);

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ensureAdmin } from '../src/auth/bootstrap';
 import { email as emailSchema, newPassword } from '../src/auth/schemas';
 import { connectDatabase } from '../src/db/connection';
-import { openDatabaseTarget } from '../src/db/target';
+import { openDatabaseTarget, poolSizeFor } from '../src/db/target';
 import { logger } from '../src/core/logging';
 import { run, scriptConfig } from './cli';
 
@@ -39,7 +39,12 @@ run(async () => {
   }
   const config = scriptConfig();
   const target = await openDatabaseTarget(config);
-  const db = connectDatabase({ ...config.database, url: target.url, poolSize: 2, applicationName: 'backendapi-create-admin' });
+  const db = connectDatabase({
+    ...config.database,
+    url: target.url,
+    poolSize: poolSizeFor(target, 2),
+    applicationName: 'backendapi-create-admin',
+  });
   try {
     const result = await ensureAdmin(db.prisma, args);
     if (result.created) logger.info(`created admin ${result.user.email} (${result.user.id})`);

@@ -9,7 +9,7 @@ import { connectDatabase } from '../src/db/connection';
 import { resetDatabase } from '../src/db/maintenance';
 import { listMigrations } from '../src/db/migrations';
 import { redactUrl } from '../src/db/pg-url';
-import { openDatabaseTarget } from '../src/db/target';
+import { openDatabaseTarget, poolSizeFor } from '../src/db/target';
 import { seedDemoData } from '../prisma/seed';
 import { run, scriptConfig } from './cli';
 import { confirm } from './confirm';
@@ -35,7 +35,7 @@ run(async () => {
       logger.info('NODE_ENV=production: no demo data seeded');
     } else {
       logger.info('seeding the demo data');
-      const db = connectDatabase({ ...config.database, url: target.url, poolSize: 2 });
+      const db = connectDatabase({ ...config.database, url: target.url, poolSize: poolSizeFor(target, 2) });
       try {
         await seedDemoData(db.prisma);
       } finally {

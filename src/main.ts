@@ -9,7 +9,7 @@ import { loadDotenv } from './core/dotenv';
 import { configureLogging, logger } from './core/logging';
 import { connectDatabase } from './db/connection';
 import { applyPendingMigrations } from './db/migrations';
-import { openDatabaseTarget } from './db/target';
+import { openDatabaseTarget, poolSizeFor } from './db/target';
 import { createApp } from './app';
 import { purgeExpiredKeys } from './resources/idempotency';
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const started = Date.now();
 
   const target = await openDatabaseTarget(config);
-  const db = connectDatabase({ ...config.database, url: target.url });
+  const db = connectDatabase({ ...config.database, url: target.url, poolSize: poolSizeFor(target, config.database.poolSize) });
   if (config.database.migrateOnStart) {
     const applied = await applyPendingMigrations(db.pool, db.schema, target.url);
     if (applied.length) logger.info(`applied ${applied.length} migration(s): ${applied.join(', ')}`);

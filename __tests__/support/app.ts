@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { createApp, type AppDeps } from '../../src/app';
 import { loadConfig, type Config } from '../../src/core/config';
 import { connectDatabase, type Database } from '../../src/db/connection';
+import { EMBEDDED_MAX_CONNECTIONS } from '../../src/db/target';
 import { workerUrl } from './test-database';
 
 export function testDatabaseUrl(): string {
@@ -12,7 +13,9 @@ export function testDatabaseUrl(): string {
 }
 
 export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: testDatabaseUrl(), ...env });
+  // On the embedded server one connection per pool, as the app itself uses there (src/db/target.ts).
+  const pool = process.env.BACKENDAPI_TEST_EXTERNAL === '1' ? {} : { DATABASE_POOL_SIZE: String(EMBEDDED_MAX_CONNECTIONS) };
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: testDatabaseUrl(), ...pool, ...env });
 }
 
 export interface TestApp {

@@ -17,6 +17,8 @@ export interface DatabaseTarget {
   kind: 'external' | 'embedded';
   /** Set when the database is reached through the SSH tunnel. */
   tunnel?: SshTunnel;
+  /** The most connections a pool may open to it (unset: DATABASE_POOL_SIZE decides). */
+  maxConnections?: number;
   /** Undoes what opening did: closes the tunnel, stops the embedded server if this process started it. */
   release(): Promise<void>;
 }
@@ -58,6 +60,14 @@ export function throughTunnel(databaseUrl: string, tunnel: SshTunnel): string {
   return url.toString();
 }
 
+/** See DatabaseTarget.maxConnections for the embedded server. */
+export const EMBEDDED_MAX_CONNECTIONS = 1;
+
+/** The pool size for a target: DATABASE_POOL_SIZE, capped by what the target can serve. */
+export function poolSizeFor(target: Pick<DatabaseTarget, 'maxConnections'>, configured: number): number {
+  return Math.min(configured, target.maxConnections ?? configured);
+}
+
 export async function openDatabaseTarget(config: Readonly<Config>): Promise<DatabaseTarget> {
   const { url, ssh } = config.database;
   if (url && ssh) {
@@ -78,6 +88,11 @@ export async function openDatabaseTarget(config: Readonly<Config>): Promise<Data
   return {
     url: embedded.url,
     kind: 'embedded',
+    // PGlite is one session: pglite-socket queues its clients' protocol messages one by one, so
+    // two connections' Parse/Bind/Execute interleave and clobber each other's unnamed statement
+    // ("unnamed prepared statement does not exist", or rows of the other query) —
+    // electric-sql/pglite#1046. One connection keeps every request's statements whole.
+    maxConnections: EMBEDDED_MAX_CONNECTIONS,
     release: async () => {
       if (embedded.startedHere) await embedded.stop();
     },
