@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     if (draining) return;
     draining = true;
     clearInterval(sweep);
+    const signalledAt = Date.now();
     logger.info(`${signal}: draining (grace ${config.http.shutdownGraceMs} ms)`);
     let forced = false;
     const timer = setTimeout(() => {
@@ -80,10 +81,17 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     await closed;
     clearTimeout(timer);
-    await db.close();
+    // Handlers of requests whose clients went away may still be in a transaction: the pool
+    // waits for them, but never beyond the grace period.
+    const left = Math.max(config.http.shutdownGraceMs - (Date.now() - signalledAt), 1_000);
+    const released = await Promise.race([
+      db.close().then(() => true),
+      new Promise<false>((resolve) => setTimeout(resolve, left, false).unref()),
+    ]);
+    if (!released) logger.warn('grace period over: database connections still busy, exiting anyway');
     await target.release();
     logger.info('stopped');
-    process.exit(forced ? 1 : 0);
+    process.exit(forced || !released ? 1 : 0);
   };
   // `on`, not `once`: a terminal's Ctrl-C reaches the whole process group and tsx relays it
   // again, so a second signal must not kill the process mid-drain.

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { runLoad, SCENARIOS, type ScenarioName, type ScenarioData } from './load';
 import { summarizeProfile, table, targets, type Pair } from './report';
 import { migrate, recreateDatabase, seed } from './seed';
-import { compiledAvailable, entry, freePort, ROOT, startServer, type StartMode } from './servers';
+import { compiledAvailable, entry, freePort, ROOT, startServer, type StartMode, type Stopped } from './servers';
 
 const { values: flags } = parseArgs({
   options: {
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
   say(`[servers] api pid ${api.pid} (${mode}: node ${apiArgs.slice(-1)[0]}), baseline pid ${baseline.pid}`);
 
   const pairs: Pair[] = [];
+  let apiStop: Stopped | undefined;
   const total = scenarios.length * connections.length * 2;
   let done = 0;
   t = Date.now();
@@ -114,9 +115,11 @@ async function main(): Promise<void> {
       for (const [i, c] of connections.entries()) {
         // Alternate which server goes first, so neither always runs on a warmer database.
         const order = i % 2 === 0 ? [api, baseline] : [baseline, api];
-        const results: Record<string, Awaited<ReturnType<typeof runLoad>>> = {};
+        const results: Record<string, Pair['api']> = {};
         for (const server of order) {
-          const r = await runLoad(server.port, scenario, data, c, duration);
+          const cpuBefore = server.cpuMs();
+          const r = { ...(await runLoad(server.port, scenario, data, c, duration)), cpuMsPerRequest: 0 };
+          r.cpuMsPerRequest = r.requests ? (server.cpuMs() - cpuBefore) / r.requests : Number.NaN;
           results[server.name] = r;
           done++;
           const bar = '#'.repeat(Math.round((20 * done) / total)).padEnd(20, '.');
@@ -129,7 +132,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await api.stop();
+    apiStop = await api.stop();
     await baseline.stop();
   }
   const apiRss = api.peakRssMb();
@@ -139,7 +142,7 @@ async function main(): Promise<void> {
   say(
     `peak RSS: API ${apiRss.toFixed(0)} MB, baseline ${baselineRss.toFixed(0)} MB   (load ran ${((Date.now() - t) / 1000).toFixed(0)} s)`,
   );
-  const checks = targets(pairs, apiRss);
+  const checks = targets(pairs, apiRss, apiStop);
   for (const c of checks) say(`${c.met ? 'met   ' : 'MISSED'} ${c.name}: ${c.detail}`);
 
   let profile: string | undefined;
@@ -187,6 +190,7 @@ async function main(): Promise<void> {
         },
         pairs,
         peakRssMb: { api: Math.round(apiRss), baseline: Math.round(baselineRss) },
+        apiShutdown: apiStop,
         targets: checks,
         profile,
       },

@@ -1,12 +1,16 @@
 /** The bench's table, its targets, and a summary of a V8 CPU profile (where the API's time goes). */
 import { readFileSync } from 'node:fs';
 import type { RunResult, ScenarioName } from './load';
+import type { Stopped } from './servers';
+
+/** A run of one server, with the CPU time it spent per request (the load generator shares the machine). */
+export type Measured = RunResult & { cpuMsPerRequest: number };
 
 export interface Pair {
   scenario: ScenarioName;
   connections: number;
-  api: RunResult;
-  baseline: RunResult;
+  api: Measured;
+  baseline: Measured;
   ratio: number;
 }
 
@@ -22,17 +26,23 @@ export const RSS_LIMIT_MB = 200;
 const pad = (s: string | number, n: number): string => String(s).padStart(n);
 const faults = (r: RunResult): string => `${r.errors + r.timeouts}/${r.non2xx}`;
 
+/**
+ * The table. `CPU ratio` is the baseline's CPU time per request over the API's: what the
+ * throughput ratio would be if each server had a core to itself, so it moves much less than
+ * req/s when other work (the load generator, PostgreSQL, other jobs) competes for the cores.
+ */
 export function table(pairs: Pair[]): string {
-  const head = `${'scenario'.padEnd(18)}${pad('conns', 6)}${pad('API req/s', 11)}${pad('base req/s', 11)}${pad('ratio', 7)}${pad('API p50/p99 ms', 16)}${pad('base p50/p99 ms', 17)}${pad('API err/non2xx', 16)}${pad('base err/non2xx', 17)}`;
+  const head = `${'scenario'.padEnd(18)}${pad('conns', 6)}${pad('API req/s', 11)}${pad('base req/s', 11)}${pad('ratio', 7)}${pad('API p50/p99 ms', 16)}${pad('base p50/p99 ms', 17)}${pad('API err/non2xx', 16)}${pad('base err/non2xx', 17)}${pad('CPU ms/req API/base', 21)}${pad('CPU ratio', 11)}`;
   const lines = pairs.map(
     (p) =>
       `${p.scenario.padEnd(18)}${pad(p.connections, 6)}${pad(p.api.requestsPerSec, 11)}${pad(p.baseline.requestsPerSec, 11)}${pad(p.ratio.toFixed(2), 7)}` +
-      `${pad(`${p.api.p50Ms}/${p.api.p99Ms}`, 16)}${pad(`${p.baseline.p50Ms}/${p.baseline.p99Ms}`, 17)}${pad(faults(p.api), 16)}${pad(faults(p.baseline), 17)}`,
+      `${pad(`${p.api.p50Ms}/${p.api.p99Ms}`, 16)}${pad(`${p.baseline.p50Ms}/${p.baseline.p99Ms}`, 17)}${pad(faults(p.api), 16)}${pad(faults(p.baseline), 17)}` +
+      `${pad(`${p.api.cpuMsPerRequest.toFixed(2)}/${p.baseline.cpuMsPerRequest.toFixed(2)}`, 21)}${pad((p.baseline.cpuMsPerRequest / p.api.cpuMsPerRequest).toFixed(2), 11)}`,
   );
   return [head, '-'.repeat(head.length), ...lines].join('\n');
 }
 
-export function targets(pairs: Pair[], apiPeakRssMb: number): Target[] {
+export function targets(pairs: Pair[], apiPeakRssMb: number, apiStop?: Stopped): Target[] {
   const out: Target[] = [];
   for (const [scenario, min] of Object.entries(MIN_RATIO) as Array<[ScenarioName, number]>) {
     const mine = pairs.filter((p) => p.scenario === scenario);
@@ -55,6 +65,13 @@ export function targets(pairs: Pair[], apiPeakRssMb: number): Target[] {
   const errors = pairs.reduce((n, p) => n + p.api.errors + p.api.timeouts + p.api.non2xx, 0);
   out.push({ name: 'zero errors (API)', met: errors === 0, detail: `${errors} errors/timeouts/non-2xx` });
   out.push({ name: `API peak RSS <= ${RSS_LIMIT_MB} MB`, met: apiPeakRssMb <= RSS_LIMIT_MB, detail: `${apiPeakRssMb.toFixed(0)} MB` });
+  if (apiStop) {
+    out.push({
+      name: 'API exits 0 on SIGTERM after the load',
+      met: apiStop.code === 0 && !apiStop.killed,
+      detail: apiStop.killed ? 'still running 15 s after SIGTERM: killed' : `exit code ${String(apiStop.code)} after ${apiStop.ms} ms`,
+    });
+  }
   return out;
 }
 

@@ -15,7 +15,17 @@ export interface Server {
   port: number;
   /** Highest resident set size seen (sampled VmRSS and the kernel's VmHWM), in MB. */
   peakRssMb(): number;
-  stop(): Promise<void>;
+  /** CPU time the process has used so far (user + system, all threads), in ms; NaN off Linux. */
+  cpuMs(): number;
+  /** SIGTERM, then SIGKILL after 15 s; says how the process ended. */
+  stop(): Promise<Stopped>;
+}
+
+export interface Stopped {
+  code: number | null;
+  /** It did not exit within 15 s of SIGTERM and was killed. */
+  killed: boolean;
+  ms: number;
 }
 
 /** The command that runs a TypeScript entry of this repository: its compiled file under dist/, or the source through tsx. */
@@ -33,6 +43,16 @@ function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
     return match ? Number(match[1]) / 1024 : 0;
   } catch {
     return 0;
+  }
+}
+
+/** utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms (USER_HZ is 100 on Linux). */
+function cpuTimeMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -82,15 +102,22 @@ export async function startServer(
     pid,
     port,
     peakRssMb: () => Math.max(peak, status(pid, 'VmHWM'), status(pid, 'VmRSS')),
+    cpuMs: () => cpuTimeMs(pid),
     async stop() {
       peak = Math.max(peak, status(pid, 'VmHWM'));
       clearInterval(sampler);
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
+      if (child.exitCode !== null) return { code: child.exitCode, killed: false, ms: 0 };
+      const started = Date.now();
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
+      let killed = false;
+      const timer = setTimeout(() => {
+        killed = true;
+        child.kill('SIGKILL');
+      }, 15_000);
+      const code = await exited;
       clearTimeout(timer);
+      return { code, killed, ms: Date.now() - started };
     },
   };
 }

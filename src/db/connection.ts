@@ -93,8 +93,12 @@ export function connectDatabase(options: DatabaseOptions): Database {
     async close() {
       if (closed) return;
       closed = true;
-      await prisma.$disconnect();
+      // The pool first: it refuses new connections at once but waits for the clients still
+      // checked out, so a transaction in flight (say, of a request whose client went away)
+      // commits or rolls back on its own. Disconnecting Prisma first abandons such transactions
+      // mid-way: their connections stay idle in transaction and pool.end() waits forever.
       await pool.end();
+      await prisma.$disconnect();
     },
   };
 }
