@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { startTestApp, truncateAll, type TestApp } from './support/app';
 import { authHeader, createUser } from './support/factories';
+import { insertKey, purgeLoginTokens } from '../src/auth/api-keys';
 
 const KEYS = '/api/v1/api-keys';
 const SECRETS = /passwordHash|tokenHash/;
@@ -184,5 +185,34 @@ describe('the general per-token limit (RATE_LIMIT_PER_MINUTE)', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('purging login tokens', () => {
+  let t: TestApp;
+  beforeAll(() => {
+    t = startTestApp();
+  });
+  beforeEach(() => truncateAll(t.db));
+  afterAll(() => t.close());
+
+  it('when login tokens ended more than a day ago, then the sweep deletes them and keeps live tokens and API keys', async () => {
+    const { user } = await createUser(t.db);
+    const now = new Date('2026-11-26T12:00:00Z');
+    const ago = (hours: number): Date => new Date(now.getTime() - hours * 3_600_000);
+    const key = async (name: string, kind: 'LOGIN' | 'API', data: { expiresAt: Date; revokedAt?: Date }): Promise<void> => {
+      const { id } = await insertKey(t.db.prisma, { userId: user.id, name, kind, expiresAt: data.expiresAt });
+      if (data.revokedAt) await t.db.prisma.apiKey.update({ where: { id }, data: { revokedAt: data.revokedAt } });
+    };
+    await key('expired two days ago', 'LOGIN', { expiresAt: ago(48) });
+    await key('logged out two days ago', 'LOGIN', { expiresAt: ago(-10), revokedAt: ago(48) });
+    await key('expired an hour ago', 'LOGIN', { expiresAt: ago(1) });
+    await key('live', 'LOGIN', { expiresAt: ago(-1) });
+    await key('api key expired two days ago', 'API', { expiresAt: ago(48) });
+
+    expect(await purgeLoginTokens(t.db.prisma, now)).toBe(2);
+    const left = await t.db.prisma.apiKey.findMany({ where: { userId: user.id }, select: { name: true }, orderBy: { name: 'asc' } });
+    expect(left.map((k) => k.name)).toEqual(['api key expired two days ago', 'expired an hour ago', 'live', 'test key']);
+    expect(await purgeLoginTokens(t.db.prisma, now)).toBe(0);
   });
 });

@@ -120,6 +120,12 @@ describe('security misconfiguration', () => {
       expect(allowed.headers['access-control-allow-headers']).toMatch(/Authorization/);
       expect(allowed.headers['access-control-allow-credentials']).toBeUndefined();
 
+      // A browser script may read the headers the API documents for it (replays included).
+      const simple = await request(t.app).get('/healthz').set('Origin', 'https://app.example.com');
+      expect(simple.headers['access-control-expose-headers']?.split(',')).toEqual(
+        expect.arrayContaining(['Location', 'ETag', 'Link', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed']),
+      );
+
       const other = await request(t.app).get('/healthz').set('Origin', 'https://evil.example');
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
     } finally {

@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Express {
       credentials: false,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
-      exposedHeaders: ['Location', 'ETag', 'Link', 'Retry-After', 'X-Request-Id'],
+      exposedHeaders: ['Location', 'ETag', 'Link', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'],
       maxAge: 600,
     }),
   );

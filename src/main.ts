@@ -12,6 +12,7 @@ import { applyPendingMigrations } from './db/migrations';
 import { openDatabaseTarget, poolSizeFor } from './db/target';
 import { createApp } from './app';
 import { purgeExpiredKeys } from './resources/idempotency';
+import { purgeLoginTokens } from './auth/api-keys';
 
 function readConfig(): Readonly<Config> {
   loadDotenv();
@@ -49,11 +50,15 @@ async function main(): Promise<void> {
       ...(tunnel ? [() => tunnel.check()] : []),
     ],
   });
-  // Idempotency keys live 24 hours; expired ones are swept hourly (any instance may do it).
+  // Idempotency keys live 24 hours and login tokens a day past their end; both are swept hourly
+  // (any instance may do it).
   const sweep = setInterval(
     () => {
       purgeExpiredKeys(db.prisma).catch((err: unknown) =>
         logger.warn('could not purge expired idempotency keys', { error: (err as Error).message }),
+      );
+      purgeLoginTokens(db.prisma).catch((err: unknown) =>
+        logger.warn('could not purge expired login tokens', { error: (err as Error).message }),
       );
     },
     60 * 60 * 1000,

@@ -138,3 +138,19 @@ export async function revokeKey(db: PrismaClient, principal: Principal, id: stri
     }
   });
 }
+
+/** Login tokens are kept this long after they expire or are revoked (logout), then deleted. */
+export const LOGIN_TOKEN_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Deletes login tokens that expired or were revoked more than LOGIN_TOKEN_RETENTION_MS ago (the
+ * event log keeps the logins). API keys are kept: their owners list and revoke them. Run
+ * periodically; any instance may.
+ */
+export async function purgeLoginTokens(db: PrismaClient, now: Date = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - LOGIN_TOKEN_RETENTION_MS);
+  const { count } = await db.apiKey.deleteMany({
+    where: { kind: 'LOGIN', OR: [{ expiresAt: { lt: before } }, { revokedAt: { lt: before } }] },
+  });
+  return count;
+}
