@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { LoginLimiter, RequestLimiter } from '../src/auth/rate-limits';
+import { addressBlock, LoginLimiter, RequestLimiter } from '../src/auth/rate-limits';
 import { startTestApp, truncateAll, type TestApp } from './support/app';
 import { authHeader, createUser, login } from './support/factories';
 
@@ -174,6 +174,26 @@ describe('login rate limit', () => {
     expect(res.status).toBe(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     expect((await attempt(user.email, PASSWORD, '192.0.2.8')).status).toBe(200);
+  });
+
+  it('when the failed logins come from one IPv6 /64, then they count as one address', async () => {
+    const { user } = await createUser(t.db, { password: PASSWORD });
+    for (let i = 0; i < 10; i++) {
+      expect((await attempt(`nobody-${i}@example.com`, PASSWORD, `2001:db8:1:2:${i.toString(16)}::${i + 1}`)).status).toBe(401);
+    }
+    expect((await attempt(user.email, PASSWORD, '2001:db8:1:2:ffff:ffff:ffff:ffff')).status).toBe(429);
+    expect((await attempt(user.email, PASSWORD, '2001:db8:1:3::1')).status).toBe(200); // the next /64
+  });
+
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:0DB8:0001:0002::', '2001:db8:1:2::/64'],
+    ['::1', '::/64'],
+    ['unknown', 'unknown'],
+  ])('the per-IP limit counts %s as %s', (ip, block) => {
+    expect(addressBlock(ip)).toBe(block);
   });
 
   it('when logins succeed, then they do not count against the limit', async () => {

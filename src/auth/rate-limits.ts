@@ -5,6 +5,7 @@
  *   RequestLimiter  requests per token per minute, a fixed-window counter (RateLimitCounter rows)
  * Old rows are swept by whichever instance gets there first, at most once a minute each.
  */
+import ipaddr from 'ipaddr.js';
 import type { PrismaClient } from '../generated/prisma/client';
 import { tooManyRequests } from '../core/errors';
 import { logger } from '../core/logging';
@@ -26,6 +27,19 @@ export interface LoginLimits {
   windowMs: number;
 }
 
+/**
+ * What the per-IP login limit counts by: an IPv4 address (IPv4-mapped IPv6 included) as it is,
+ * an IPv6 address by its /64, since one host or customer usually holds a whole /64 and could
+ * otherwise try a new address with every guess.
+ */
+export function addressBlock(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const addr = ipaddr.process(ip); // IPv4-mapped IPv6 becomes IPv4
+  if (addr.kind() === 'ipv4') return addr.toString();
+  const parts = (addr as ipaddr.IPv6).parts.slice(0, 4);
+  return `${new ipaddr.IPv6([...parts, 0, 0, 0, 0]).toString()}/64`;
+}
+
 export class LoginLimiter {
   private readonly sweep: (now: Date) => void;
 
@@ -44,8 +58,9 @@ export class LoginLimiter {
    * limit, the row is taken back and the attempt refused with 429 + Retry-After. Returns the
    * row's id, for release() when the attempt succeeds.
    */
-  async reserve(email: string, ip: string, now = new Date()): Promise<bigint> {
+  async reserve(email: string, clientIp: string, now = new Date()): Promise<bigint> {
     this.sweep(now);
+    const ip = addressBlock(clientIp);
     const { id } = await this.prisma.loginAttempt.create({ data: { email, ip, occurredAt: now }, select: { id: true } });
     const since = new Date(now.getTime() - this.limits.windowMs);
     const [byEmail, byIp] = await Promise.all([
