@@ -3,6 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { readState, isAlive, stopEmbeddedServer, embeddedUrl } from '../src/db/embedded';
 import { connectDatabase } from '../src/db/connection';
+import { openDatabaseTarget } from '../src/db/target';
+import { loadConfig } from '../src/core/config';
+import { testDatabaseUrl } from './support/app';
 import { authHeader, createUser } from './support/factories';
 import { freePort, startService, type Started } from './support/process';
 
@@ -78,6 +81,13 @@ describe('npm start on the embedded database', () => {
       for (const r of replies) statuses.set(String(r.status), (statuses.get(String(r.status)) ?? 0) + 1);
     }
     expect(Object.fromEntries(statuses)).toEqual({ 200: 45, 201: 45 });
+
+    // The same server named by DATABASE_URL is recognised as PGlite: one connection there too.
+    const target = await openDatabaseTarget(loadConfig({ DATABASE_URL: embeddedUrl(port) }));
+    expect(target).toMatchObject({ kind: 'external', maxConnections: 1 });
+    if (process.env.BACKENDAPI_TEST_EXTERNAL === '1') {
+      expect((await openDatabaseTarget(loadConfig({ DATABASE_URL: testDatabaseUrl() }))).maxConnections).toBeUndefined();
+    }
     await stop(service);
   }, 120_000);
 });

@@ -209,13 +209,13 @@ function cliOptions(): { port: number; host: string } {
 }
 
 /**
- * A postgres.js pool for Studio. The embedded server (PGlite, also when DATABASE_URL points at
- * one) runs every connection in its one session and interleaves their protocol messages, so two
- * connections clobber each other's unnamed prepared statement: there Studio uses one connection.
+ * A postgres.js pool for Studio, checked with one query so a wrong URL fails at once. On a PGlite
+ * server (the embedded one, or one DATABASE_URL points at) every connection shares one session and
+ * their protocol messages interleave, so there Studio uses one connection (src/db/target.ts).
  */
-async function connectStudioPool(url: string, config: Readonly<Config>): Promise<{ sql: postgres.Sql; pglite: boolean }> {
+async function connectStudioPool(url: string, config: Readonly<Config>, maxConnections = 4): Promise<postgres.Sql> {
   const { config: pg } = parsePgUrl(url);
-  const options = {
+  const sql = postgres({
     host: pg.host,
     port: pg.port,
     database: pg.database,
@@ -226,18 +226,15 @@ async function connectStudioPool(url: string, config: Readonly<Config>): Promise
     idle_timeout: 60,
     onnotice: () => undefined,
     connection: { application_name: 'backendapi-studio', statement_timeout: config.database.statementTimeoutMs },
-  };
-  const probe = postgres({ ...options, max: 1 });
-  let pglite: boolean;
+    max: Math.min(maxConnections, 4),
+  });
   try {
-    const [row] = await probe.unsafe<Array<{ version: string }>>('SELECT version()');
-    pglite = /PGlite/i.test(row?.version ?? '');
+    await sql.unsafe('SELECT 1');
   } catch (err) {
+    await sql.end({ timeout: 2 });
     throw new Error(`cannot connect to ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
-  } finally {
-    await probe.end({ timeout: 2 });
   }
-  return { sql: postgres({ ...options, max: pglite ? 1 : 4 }), pglite };
+  return sql;
 }
 
 run(async () => {
@@ -258,13 +255,12 @@ run(async () => {
     if (bundled.status === 'rejected') throw bundled.reason;
     const ui = bundled.value;
     const { schema } = parsePgUrl(target.url);
-    const pool = await connectStudioPool(target.url, config);
-    sql = pool.sql;
+    sql = await connectStudioPool(target.url, config, target.maxConnections);
     const loopbackOnly = LOOPBACK_HOSTS.has(options.host);
     server.on('request', studioHandler({ executor: createPostgresJSExecutor(sql), schema, ui, loopbackOnly }));
     const address = await listen(server, options.port, options.host);
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const via = target.tunnel ? ', through the SSH tunnel' : pool.pglite ? ', PGlite' : '';
+    const via = target.tunnel ? ', through the SSH tunnel' : target.maxConnections === 1 ? ', PGlite: one connection' : '';
     logger.info(`database: ${redactUrl(target.url)} (${target.kind}${via}), schema ${schema}`);
     if (!loopbackOnly) {
       logger.warn(`Studio has no login: anyone who can reach ${options.host}:${address.port} can read and change this database`);

@@ -4,11 +4,12 @@
  * every script resolve the database here.
  */
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import type { Config, SshConfig } from '../core/config';
 import { logger } from '../core/logging';
 import { ensureEmbeddedServer } from './embedded';
 import { readKnownHosts } from './known-hosts';
-import { redactUrl } from './pg-url';
+import { parsePgUrl, redactUrl } from './pg-url';
 import { openSshTunnel, type SshTunnel, type SshTunnelOptions } from './tunnel';
 
 export interface DatabaseTarget {
@@ -60,6 +61,26 @@ export function throughTunnel(databaseUrl: string, tunnel: SshTunnel): string {
   return url.toString();
 }
 
+/**
+ * A DATABASE_URL may point at a PGlite server too (an embedded server started by another
+ * command, the test suite's): it gets one connection, like the embedded target. Asked with
+ * `SELECT version()` over the simple protocol; when the server cannot be reached yet, nothing is
+ * capped (the app starts and its readiness reports the database).
+ */
+async function oneSessionServer(url: string): Promise<Pick<DatabaseTarget, 'maxConnections'>> {
+  const client = new pg.Client({ ...parsePgUrl(url).config, connectionTimeoutMillis: 3_000, application_name: 'backendapi-probe' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ version: string }>('SELECT version()');
+    return /PGlite/i.test(rows[0]?.version ?? '') ? { maxConnections: EMBEDDED_MAX_CONNECTIONS } : {};
+  } catch {
+    return {};
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** See DatabaseTarget.maxConnections for the embedded server. */
 export const EMBEDDED_MAX_CONNECTIONS = 1;
 
@@ -77,7 +98,7 @@ export async function openDatabaseTarget(config: Readonly<Config>): Promise<Data
     return { url: throughTunnel(url, tunnel), kind: 'external', tunnel, release: () => tunnel.close() };
   }
   if (url) {
-    return { url, kind: 'external', release: async () => {} };
+    return { url, kind: 'external', ...(await oneSessionServer(url)), release: async () => {} };
   }
   const started = Date.now();
   const embedded = await ensureEmbeddedServer(config.embedded);
