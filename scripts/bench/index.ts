@@ -118,8 +118,8 @@ async function main(): Promise<void> {
         const results: Record<string, Pair['api']> = {};
         for (const server of order) {
           const cpuBefore = server.cpuMs();
-          const r = { ...(await runLoad(server.port, scenario, data, c, duration)), cpuMsPerRequest: 0 };
-          r.cpuMsPerRequest = r.requests ? (server.cpuMs() - cpuBefore) / r.requests : Number.NaN;
+          const run = await runLoad(server.port, scenario, data, c, duration);
+          const r = { ...run, cpuMsPerRequest: run.requests ? (server.cpuMs() - cpuBefore) / run.requests : Number.NaN };
           results[server.name] = r;
           done++;
           const bar = '#'.repeat(Math.round((20 * done) / total)).padEnd(20, '.');
