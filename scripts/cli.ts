@@ -1,13 +1,15 @@
-/** What every script shares: .env, validated config, logging, and a non-zero exit on failure. */
+/** What every script shares: .env, validated config, logging, password cost, and a non-zero exit on failure. */
 import { ConfigError, loadConfig, type Config } from '../src/core/config';
 import { loadDotenv } from '../src/core/dotenv';
 import { configureLogging, logger } from '../src/core/logging';
+import { setPasswordCost } from '../src/auth/passwords';
 
 export function scriptConfig(): Readonly<Config> {
   loadDotenv();
   try {
     const config = loadConfig();
     configureLogging({ ...config.log, format: 'pretty' });
+    setPasswordCost(config.auth.passwordCost);
     return config;
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -13,6 +13,7 @@ import { openDatabaseTarget, poolSizeFor } from './db/target';
 import { createApp } from './app';
 import { purgeExpiredKeys } from './resources/idempotency';
 import { purgeLoginTokens } from './auth/api-keys';
+import { setPasswordCost } from './auth/passwords';
 
 function readConfig(): Readonly<Config> {
   loadDotenv();
@@ -30,6 +31,7 @@ function readConfig(): Readonly<Config> {
 async function main(): Promise<void> {
   const config = readConfig();
   configureLogging(config.log);
+  setPasswordCost(config.auth.passwordCost);
   const started = Date.now();
 
   const target = await openDatabaseTarget(config);

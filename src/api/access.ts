@@ -1,6 +1,6 @@
 /**
  * Every route declares who may call it, as its first handler; a test walks the mounted
- * routes and fails on any route without a declaration (__tests__/auth-routes.test.ts).
+ * routes and fails on any route without a declaration (__tests__/api/auth-routes.test.ts).
  *   public         anyone (login, health, docs)
  *   authenticated  any valid token
  *   admin          a valid token of an ADMIN

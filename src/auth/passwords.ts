@@ -2,15 +2,25 @@
  * Password hashing with scrypt (node:crypto, memory-hard, no native build). The stored string
  * carries its parameters and salt, `scrypt$<N>$<r>$<p>$<salt>$<hash>` (base64url), so the cost
  * can be raised later without invalidating existing hashes.
+ *
+ * The cost of new hashes is a process setting (AUTH_PASSWORD_COST, applied at start-up by
+ * src/main.ts and scripts/cli.ts): the test suite lowers it so that it does not spend its time
+ * in scrypt. A hash of another cost still verifies, and is upgraded at the next login.
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-/** Current cost: N=2^15, r=8, p=1 (32 MiB, tens of milliseconds per hash). */
-const N = 2 ** 15;
+/** Production cost: N=2^15, r=8, p=1 (32 MiB, tens of milliseconds per hash). */
+export const PASSWORD_COST_DEFAULT = 15;
+/** Bounds of AUTH_PASSWORD_COST (log2 N): 2^10 is 1 MiB per hash, 2^17 is 128 MiB. */
+export const PASSWORD_COST_MIN = 10;
+export const PASSWORD_COST_MAX = 17;
+let N = 2 ** PASSWORD_COST_DEFAULT;
 const R = 8;
 const P = 1;
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
+/** A hash of the current cost that matches nothing (see verifyDummyPassword). */
+let dummy: Promise<string> | undefined;
 
 export const PASSWORD_MIN_LENGTH = 12;
 /** Bounds the work a single request can ask for. */
@@ -21,6 +31,18 @@ function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptO
     scryptCallback(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
   });
 }
+
+/** Sets the cost (log2 N) of the hashes made from now on in this process. */
+export function setPasswordCost(log2N: number): void {
+  if (!Number.isInteger(log2N) || log2N < PASSWORD_COST_MIN || log2N > PASSWORD_COST_MAX) {
+    throw new RangeError(`password cost must be an integer from ${PASSWORD_COST_MIN} to ${PASSWORD_COST_MAX}`);
+  }
+  if (2 ** log2N !== N) dummy = undefined; // the dummy hash must cost what a real one does
+  N = 2 ** log2N;
+}
+
+/** The cost (log2 N) of the hashes this process makes. */
+export const passwordCost = (): number => Math.log2(N);
 
 const options = (n: number, r: number, p: number): ScryptOptions => ({ N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 });
 
@@ -67,8 +89,6 @@ export function needsRehash(stored: string): boolean {
   const parsed = parseHash(stored);
   return !parsed || parsed.n !== N || parsed.r !== R || parsed.p !== P || parsed.key.length !== KEY_BYTES;
 }
-
-let dummy: Promise<string> | undefined;
 
 /** Computes the dummy hash ahead of the first unknown e-mail, so that one is not slower either. */
 export function prepareDummyHash(): Promise<string> {

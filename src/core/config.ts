@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { PASSWORD_COST_DEFAULT, PASSWORD_COST_MAX, PASSWORD_COST_MIN } from '../auth/passwords';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -76,6 +77,7 @@ const envSchema = z.object({
   AUTH_LOGIN_TTL: duration.default(12 * 3_600_000),
   AUTH_LOGIN_MAX_FAILURES: positiveInt.default(10),
   AUTH_LOGIN_FAILURE_WINDOW: duration.default(15 * 60_000),
+  AUTH_PASSWORD_COST: z.coerce.number().int().min(PASSWORD_COST_MIN).max(PASSWORD_COST_MAX).default(PASSWORD_COST_DEFAULT),
   RATE_LIMIT_PER_MINUTE: positiveInt.optional(),
 
   DATABASE_URL: postgresUrl.optional(),
@@ -114,6 +116,8 @@ export interface Config {
     /** Failed logins allowed per account and per IP within loginFailureWindowMs (then 429). */
     loginMaxFailures: number;
     loginFailureWindowMs: number;
+    /** scrypt cost of new password hashes, as log2 N (15: N = 32768). */
+    passwordCost: number;
   };
   /** Requests per token per minute; undefined: no general limit. */
   rateLimit: { perMinute: number | undefined };
@@ -183,6 +187,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const e = parsed.data;
   const problems: string[] = [];
   const ssh = sshConfig(e, problems);
+  if (e.NODE_ENV === 'production' && e.AUTH_PASSWORD_COST < PASSWORD_COST_DEFAULT) {
+    problems.push(`AUTH_PASSWORD_COST: at least ${PASSWORD_COST_DEFAULT} in production (lower costs are for tests)`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze({
     env: e.NODE_ENV,
@@ -198,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       loginTtlMs: e.AUTH_LOGIN_TTL,
       loginMaxFailures: e.AUTH_LOGIN_MAX_FAILURES,
       loginFailureWindowMs: e.AUTH_LOGIN_FAILURE_WINDOW,
+      passwordCost: e.AUTH_PASSWORD_COST,
     },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty') },

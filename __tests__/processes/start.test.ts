@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readState, isAlive, stopEmbeddedServer, embeddedUrl } from '../src/db/embedded';
-import { connectDatabase } from '../src/db/connection';
-import { openDatabaseTarget } from '../src/db/target';
-import { loadConfig } from '../src/core/config';
-import { testDatabaseUrl } from './support/app';
-import { authHeader, createUser } from './support/factories';
-import { freePort, startService, type Started } from './support/process';
+import { readState, isAlive, stopEmbeddedServer, embeddedUrl } from '../../src/db/embedded';
+import { connectDatabase } from '../../src/db/connection';
+import { openDatabaseTarget } from '../../src/db/target';
+import { loadConfig } from '../../src/core/config';
+import { testDatabaseUrl } from '../support/app';
+import { authHeader, createUser } from '../support/factories';
+import { freePort, startService, type Started } from '../support/process';
 
 /**
  * The README's promise: `npm start` with no DATABASE_URL serves on the embedded database,

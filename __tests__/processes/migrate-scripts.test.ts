@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { ensureEmbeddedServer, stopEmbeddedServer } from '../src/db/embedded';
-import { listMigrations } from '../src/db/migrations';
-import { parsePgUrl, withSchema } from '../src/db/pg-url';
-import { freePort, ROOT } from './support/process';
+import { ensureEmbeddedServer, stopEmbeddedServer } from '../../src/db/embedded';
+import { listMigrations } from '../../src/db/migrations';
+import { parsePgUrl, withSchema } from '../../src/db/pg-url';
+import { freePort, ROOT } from '../support/process';
 
 /**
  * npm run migrate / migrate:clear / migrate:reset, run as real child processes (stdin is not

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { startTestApp, truncateAll, type TestApp } from '../support/app';
-import { authHeader, createUser, type TestUser } from '../support/factories';
+import { startTestApp, truncateAll, type TestApp } from '../../support/app';
+import { authHeader, createUser, type TestUser } from '../../support/factories';
 
 describe('recordings: bulk writes, session ownership, BigInt, nested routes', () => {
   let t: TestApp;

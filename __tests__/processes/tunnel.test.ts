@@ -1,13 +1,13 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
-import { createApp } from '../src/app';
-import { connectDatabase, type Database } from '../src/db/connection';
-import { httpErrorFromDatabase } from '../src/db/errors';
-import { openDatabaseTarget, type DatabaseTarget } from '../src/db/target';
-import { testConfig, testDatabaseUrl } from './support/app';
-import { startService } from './support/process';
-import { createSshd, type Sshd } from './support/sshd';
+import { createApp } from '../../src/app';
+import { connectDatabase, type Database } from '../../src/db/connection';
+import { httpErrorFromDatabase } from '../../src/db/errors';
+import { openDatabaseTarget, type DatabaseTarget } from '../../src/db/target';
+import { testConfig, testDatabaseUrl } from '../support/app';
+import { startService } from '../support/process';
+import { createSshd, type Sshd } from '../support/sshd';
 
 /**
  * The SSH tunnel against a real OpenSSH sshd on a loopback port, forwarding to the test

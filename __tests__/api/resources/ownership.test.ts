@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { startTestApp, truncateAll, type TestApp } from '../support/app';
-import { authHeader, createUser, type TestUser } from '../support/factories';
+import { startTestApp, truncateAll, type TestApp } from '../../support/app';
+import { authHeader, createUser, type TestUser } from '../../support/factories';
 
 /** OWASP API1 (BOLA) and API3 (property-level authorization) on the resources. */
 describe('ownership: members see and change only their own rows', () => {

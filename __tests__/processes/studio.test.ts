@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createStudioBFFClient } from '@prisma/studio-core/data/bff';
 import { createPostgresAdapter } from '@prisma/studio-core/data/postgres-core';
-import { parsePgUrl } from '../src/db/pg-url';
-import { startTestApp, testDatabaseUrl, type TestApp } from './support/app';
-import { uncheckedFetch } from './support/contract-hook';
-import { createUser } from './support/factories';
-import { freePort, startService, type Started } from './support/process';
+import { parsePgUrl } from '../../src/db/pg-url';
+import { startTestApp, testDatabaseUrl, type TestApp } from '../support/app';
+import { uncheckedFetch } from '../support/contract-hook';
+import { createUser } from '../support/factories';
+import { freePort, startService, type Started } from '../support/process';
 
 /** GET with a Host header of our choosing (fetch does not let one set it). */
 function getWithHost(port: number, host: string): Promise<number | undefined> {

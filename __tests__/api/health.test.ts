@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { listMigrations } from '../src/db/migrations';
-import { startTestApp, type TestApp } from './support/app';
+import { listMigrations } from '../../src/db/migrations';
+import { startTestApp, type TestApp } from '../support/app';
 
 describe('health and readiness', () => {
   let t: TestApp;

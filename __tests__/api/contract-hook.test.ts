@@ -12,8 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { requestId } from '../src/api/middleware/request-id';
-import { startTestApp, type TestApp } from './support/app';
+import { requestId } from '../../src/api/middleware/request-id';
+import { startTestApp, type TestApp } from '../support/app';
 import {
   assertNoViolations,
   checkedResponses,
@@ -21,7 +21,7 @@ import {
   expectLoggedExchangesConform,
   takeViolations,
   uncheckedFetch,
-} from './support/contract-hook';
+} from '../support/contract-hook';
 
 /** Answers like the app on documented paths, but not as the document says. */
 function rogueApp(): express.Express {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src/core/config';
+import { ConfigError, loadConfig } from '../../src/core/config';
 
 describe('configuration', () => {
   it('when nothing is set, then the documented defaults apply and the embedded database is chosen', () => {

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { generateToken } from '../src/auth/tokens';
-import { startTestApp, truncateAll, type TestApp } from './support/app';
-import { authHeader, createUser, login } from './support/factories';
+import { generateToken } from '../../src/auth/tokens';
+import { startTestApp, truncateAll, type TestApp } from '../support/app';
+import { authHeader, createUser, login } from '../support/factories';
 
 const ME = '/api/v1/auth/me';
 const PASSWORD = 'correct horse battery';

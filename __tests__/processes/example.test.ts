@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestApp, testDatabaseUrl, type TestApp } from './support/app';
-import { expectLoggedExchangesConform } from './support/contract-hook';
-import { createUser } from './support/factories';
-import { ROOT, startService, type Started } from './support/process';
+import { startTestApp, testDatabaseUrl, type TestApp } from '../support/app';
+import { expectLoggedExchangesConform } from '../support/contract-hook';
+import { createUser } from '../support/factories';
+import { ROOT, startService, type Started } from '../support/process';
 
 const logDir = mkdtempSync(path.join(os.tmpdir(), 'backendapi-example-'));
 let runs = 0;
@@ -24,7 +24,7 @@ async function runExample(
   args: string[] = [],
 ): Promise<{ code: number | null; output: string; responses: number }> {
   const log = path.join(logDir, `run-${++runs}.jsonl`);
-  const preload = ['--require', require.resolve('tsx/cjs'), '--require', path.join(__dirname, 'support', 'exchange-log.ts')];
+  const preload = ['--require', require.resolve('tsx/cjs'), '--require', path.join(__dirname, '..', 'support', 'exchange-log.ts')];
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [...preload, 'examples/basic_usage.ts', ...args], {
       cwd: ROOT,

@@ -1,9 +1,9 @@
 import http from 'node:http';
-import { canConnect as connects } from '../src/db/embedded';
-import { testDatabaseUrl } from './support/app';
-import { fromText } from './support/contract';
-import { expectConforms } from './support/contract-hook';
-import { startService, type Started } from './support/process';
+import { canConnect as connects } from '../../src/db/embedded';
+import { testDatabaseUrl } from '../support/app';
+import { fromText } from '../support/contract';
+import { expectConforms } from '../support/contract-hook';
+import { startService, type Started } from '../support/process';
 
 describe('graceful shutdown', () => {
   let service: Started;

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { startTestApp, truncateAll, type TestApp } from './support/app';
-import { authHeader, createUser } from './support/factories';
-import { insertKey, purgeLoginTokens } from '../src/auth/api-keys';
+import { startTestApp, truncateAll, type TestApp } from '../support/app';
+import { authHeader, createUser } from '../support/factories';
+import { insertKey, purgeLoginTokens } from '../../src/auth/api-keys';
 
 const KEYS = '/api/v1/api-keys';
 const SECRETS = /passwordHash|tokenHash/;

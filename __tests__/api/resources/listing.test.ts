@@ -1,7 +1,7 @@
 import request from 'supertest';
 import fc from 'fast-check';
-import { startTestApp, truncateAll, type TestApp } from '../support/app';
-import { authHeader, createUser, type TestUser } from '../support/factories';
+import { startTestApp, truncateAll, type TestApp } from '../../support/app';
+import { authHeader, createUser, type TestUser } from '../../support/factories';
 
 type Rec = {
   id: string;

@@ -3,8 +3,8 @@
  * handler, for every method it serves. A route added without a declaration fails here.
  */
 import type { Express } from 'express';
-import { HttpError } from '../src/core/errors';
-import { startTestApp, type TestApp } from './support/app';
+import { HttpError } from '../../src/core/errors';
+import { startTestApp, type TestApp } from '../support/app';
 
 interface StackLayer {
   rawPath?: unknown;

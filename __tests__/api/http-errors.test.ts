@@ -1,8 +1,8 @@
 import express from 'express';
 import request from 'supertest';
-import { problemHandler, toHttpError } from '../src/api/middleware/problem';
-import { requestId } from '../src/api/middleware/request-id';
-import { startTestApp, truncateAll, type TestApp } from './support/app';
+import { problemHandler, toHttpError } from '../../src/api/middleware/problem';
+import { requestId } from '../../src/api/middleware/request-id';
+import { startTestApp, truncateAll, type TestApp } from '../support/app';
 
 const PROBLEM = /^application\/problem\+json/;
 

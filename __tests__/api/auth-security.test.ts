@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { startTestApp, truncateAll, type TestApp } from './support/app';
-import { authHeader, createUser, login } from './support/factories';
+import { startTestApp, truncateAll, type TestApp } from '../support/app';
+import { authHeader, createUser, login } from '../support/factories';
 
 const PASSWORD = 'correct horse battery';
 

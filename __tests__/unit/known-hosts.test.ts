@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { loadConfig } from '../src/core/config';
-import { knownKeysFor, verifyHostKey } from '../src/db/known-hosts';
+import { loadConfig } from '../../src/core/config';
+import { knownKeysFor, verifyHostKey } from '../../src/db/known-hosts';
 
 // An ed25519 public key blob: string "ssh-ed25519", then 32 key bytes.
 function blob(seed: number): Buffer {

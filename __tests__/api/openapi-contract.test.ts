@@ -5,10 +5,10 @@
  * each documented operation is exercised at least once.
  */
 import request from 'supertest';
-import { Contract, fromSupertest } from './support/contract';
-import { currentContract } from './support/contract-hook';
-import { startTestApp, truncateAll, type TestApp } from './support/app';
-import { authHeader, createUser, type TestUser } from './support/factories';
+import { Contract, fromSupertest } from '../support/contract';
+import { currentContract } from '../support/contract-hook';
+import { startTestApp, truncateAll, type TestApp } from '../support/app';
+import { authHeader, createUser, type TestUser } from '../support/factories';
 
 describe('responses conform to the OpenAPI document', () => {
   let t: TestApp;

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { CatalogSafeClient, makeCatalogResultReadable } from '../src/db/prisma-cli-adapter';
-import { MIGRATIONS_DIR, PROJECT_ROOT as ROOT, PrismaCliError, runPrismaCli } from '../src/db/migrations';
-import { parsePgUrl } from '../src/db/pg-url';
-import { testDatabaseUrl } from './support/app';
+import { CatalogSafeClient, makeCatalogResultReadable } from '../../src/db/prisma-cli-adapter';
+import { MIGRATIONS_DIR, PROJECT_ROOT as ROOT, PrismaCliError, runPrismaCli } from '../../src/db/migrations';
+import { parsePgUrl } from '../../src/db/pg-url';
+import { testDatabaseUrl } from '../support/app';
 
 /** The workarounds that let the Prisma CLI migrate through @prisma/adapter-pg (prisma/prisma#27403). */
 describe('the Prisma CLI adapter', () => {

@@ -3,10 +3,10 @@
  * documented, and every documented operation is mounted (`:id` in Express is `{id}` in OpenAPI).
  */
 import type { Express } from 'express';
-import { buildOpenApiDocument, openApiDocument } from '../src/api/openapi';
-import { descriptors } from '../src/resources/registry';
-import type { ResourceDescriptor } from '../src/resources/descriptor';
-import { startTestApp, type TestApp } from './support/app';
+import { buildOpenApiDocument, openApiDocument } from '../../src/api/openapi';
+import { descriptors } from '../../src/resources/registry';
+import type { ResourceDescriptor } from '../../src/resources/descriptor';
+import { startTestApp, type TestApp } from '../support/app';
 
 interface StackLayer {
   rawPath?: unknown;
