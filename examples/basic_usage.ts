@@ -104,8 +104,9 @@ async function main(): Promise<void> {
         await api.GET('/api/v1/recordings', {
           params: {
             query: {
-              sessionId: session.id,
-              'modality[in]': ['EEG'],
+              // Filters are objects, one member per operator: sessionId[eq]=…&modality[in]=EEG
+              sessionId: { eq: session.id },
+              modality: { in: 'EEG' },
               sort: ['-durationMs'],
               limit: 2,
               count: true,
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
     const log = must(
       'event log',
       await api.GET('/api/v1/event-log', {
-        params: { query: { actorId: me.user.id, 'occurredAt[gte]': started, sort: ['occurredAt'], limit: 100 } },
+        params: { query: { actorId: { eq: me.user.id }, occurredAt: { gte: started }, sort: ['occurredAt'], limit: 100 } },
       }),
     );
     for (const e of log.data) console.log(`  ${e.occurredAt}  ${e.action}  ${e.entityType} ${e.entityId}`);

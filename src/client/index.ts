@@ -23,7 +23,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const client = createClient<paths>({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    // The API takes comma lists in one parameter: sort=-createdAt,name, status[in]=READY,FAILED.
+    // Comma lists (sort, fields, include) are arrays sent in one parameter: sort=-createdAt,name.
+    // Filters are objects sent in the deepObject style (openapi-fetch's default for objects):
+    // { status: { in: 'READY,FAILED' } } becomes status[in]=READY%2CFAILED.
     querySerializer: { array: { style: 'form', explode: false } },
   });
   if (options.token) {

@@ -210,7 +210,7 @@ export interface paths {
     };
     /**
      * List users
-     * @description Keyset-paginated listing. Filters are `field=value` or `field[op]=value`; an unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listUsers'];
     put?: never;
@@ -256,7 +256,7 @@ export interface paths {
     };
     /**
      * List sessions
-     * @description Keyset-paginated listing. Filters are `field=value` or `field[op]=value`; an unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listSessions'];
     put?: never;
@@ -302,7 +302,7 @@ export interface paths {
     };
     /**
      * List recordings
-     * @description Keyset-paginated listing. Filters are `field=value` or `field[op]=value`; an unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listRecordings'];
     put?: never;
@@ -348,7 +348,7 @@ export interface paths {
     };
     /**
      * List algos
-     * @description Keyset-paginated listing. Filters are `field=value` or `field[op]=value`; an unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listAlgos'];
     put?: never;
@@ -394,7 +394,7 @@ export interface paths {
     };
     /**
      * List event-log
-     * @description Keyset-paginated listing. Filters are `field=value` or `field[op]=value`; an unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listEventLog'];
     put?: never;
@@ -431,7 +431,7 @@ export interface paths {
     };
     /**
      * List the recordings of a session
-     * @description Keyset-paginated listing. Filters are `field=value` or `field[op]=value`; an unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listSessionRecordings'];
     put?: never;
@@ -450,6 +450,270 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /**
+     * @description A filter on a uuid field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    UuidFilter: {
+      /** Format: uuid */
+      eq?: string;
+      /** Format: uuid */
+      ne?: string;
+      /** Format: uuid */
+      gt?: string;
+      /** Format: uuid */
+      gte?: string;
+      /** Format: uuid */
+      lt?: string;
+      /** Format: uuid */
+      lte?: string;
+      /** @description A comma list, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list, e.g. `a,b` */
+      nin?: string;
+    };
+    /**
+     * @description A filter on a string field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    StringFilter: {
+      eq?: string;
+      ne?: string;
+      gt?: string;
+      gte?: string;
+      lt?: string;
+      lte?: string;
+      /** @description A comma list, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list, e.g. `a,b` */
+      nin?: string;
+      contains?: string;
+      icontains?: string;
+      startsWith?: string;
+    };
+    /**
+     * @description A filter on a User.role field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    UserRoleFilter: {
+      /** @enum {string} */
+      eq?: 'ADMIN' | 'MEMBER';
+      /** @enum {string} */
+      ne?: 'ADMIN' | 'MEMBER';
+      /** @description A comma list of ADMIN, MEMBER, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list of ADMIN, MEMBER, e.g. `a,b` */
+      nin?: string;
+    };
+    /**
+     * @description A filter on a nullable datetime field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    NullableDateTimeFilter: {
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      eq?: string;
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      ne?: string;
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      gt?: string;
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      gte?: string;
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      lt?: string;
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      lte?: string;
+      /** @description A comma list, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list, e.g. `a,b` */
+      nin?: string;
+      isNull?: boolean;
+    };
+    /**
+     * @description A filter on a datetime field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    DateTimeFilter: {
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      eq?: string;
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      ne?: string;
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      gt?: string;
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      gte?: string;
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      lt?: string;
+      /** @description An ISO 8601 date or date-time, e.g. 2026-11-26 or 2026-11-26T08:00:00Z */
+      lte?: string;
+      /** @description A comma list, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list, e.g. `a,b` */
+      nin?: string;
+    };
+    /**
+     * @description A filter on a nullable string field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    NullableStringFilter: {
+      eq?: string;
+      ne?: string;
+      gt?: string;
+      gte?: string;
+      lt?: string;
+      lte?: string;
+      /** @description A comma list, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list, e.g. `a,b` */
+      nin?: string;
+      contains?: string;
+      icontains?: string;
+      startsWith?: string;
+      isNull?: boolean;
+    };
+    /**
+     * @description A filter on a nullable uuid field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    NullableUuidFilter: {
+      /** Format: uuid */
+      eq?: string;
+      /** Format: uuid */
+      ne?: string;
+      /** Format: uuid */
+      gt?: string;
+      /** Format: uuid */
+      gte?: string;
+      /** Format: uuid */
+      lt?: string;
+      /** Format: uuid */
+      lte?: string;
+      /** @description A comma list, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list, e.g. `a,b` */
+      nin?: string;
+      isNull?: boolean;
+    };
+    /**
+     * @description A filter on a Recording.modality field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    RecordingModalityFilter: {
+      /** @enum {string} */
+      eq?: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
+      /** @enum {string} */
+      ne?: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
+      /** @description A comma list of EEG, ECG, EMG, AUDIO, VIDEO, IMU, OTHER, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list of EEG, ECG, EMG, AUDIO, VIDEO, IMU, OTHER, e.g. `a,b` */
+      nin?: string;
+    };
+    /**
+     * @description A filter on a Recording.status field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    RecordingStatusFilter: {
+      /** @enum {string} */
+      eq?: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
+      /** @enum {string} */
+      ne?: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
+      /** @description A comma list of PENDING, READY, FAILED, ARCHIVED, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list of PENDING, READY, FAILED, ARCHIVED, e.g. `a,b` */
+      nin?: string;
+    };
+    /**
+     * @description A filter on a nullable float field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    NullableFloatFilter: {
+      eq?: number;
+      ne?: number;
+      gt?: number;
+      gte?: number;
+      lt?: number;
+      lte?: number;
+      /** @description A comma list, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list, e.g. `a,b` */
+      nin?: string;
+      isNull?: boolean;
+    };
+    /**
+     * @description A filter on a nullable int field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    NullableIntFilter: {
+      eq?: number;
+      ne?: number;
+      gt?: number;
+      gte?: number;
+      lt?: number;
+      lte?: number;
+      /** @description A comma list, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list, e.g. `a,b` */
+      nin?: string;
+      isNull?: boolean;
+    };
+    /**
+     * @description A filter on a nullable bigint field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    NullableBigIntFilter: {
+      /** @description A 64-bit integer as a decimal string */
+      eq?: string;
+      /** @description A 64-bit integer as a decimal string */
+      ne?: string;
+      /** @description A 64-bit integer as a decimal string */
+      gt?: string;
+      /** @description A 64-bit integer as a decimal string */
+      gte?: string;
+      /** @description A 64-bit integer as a decimal string */
+      lt?: string;
+      /** @description A 64-bit integer as a decimal string */
+      lte?: string;
+      /** @description A comma list, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list, e.g. `a,b` */
+      nin?: string;
+      isNull?: boolean;
+    };
+    /**
+     * @description A filter on a Algo.status field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    AlgoStatusFilter: {
+      /** @enum {string} */
+      eq?: 'DRAFT' | 'PUBLISHED' | 'DEPRECATED';
+      /** @enum {string} */
+      ne?: 'DRAFT' | 'PUBLISHED' | 'DEPRECATED';
+      /** @description A comma list of DRAFT, PUBLISHED, DEPRECATED, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list of DRAFT, PUBLISHED, DEPRECATED, e.g. `a,b` */
+      nin?: string;
+    };
+    /**
+     * @description A filter on a bigint field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    BigIntFilter: {
+      /** @description A 64-bit integer as a decimal string */
+      eq?: string;
+      /** @description A 64-bit integer as a decimal string */
+      ne?: string;
+      /** @description A 64-bit integer as a decimal string */
+      gt?: string;
+      /** @description A 64-bit integer as a decimal string */
+      gte?: string;
+      /** @description A 64-bit integer as a decimal string */
+      lt?: string;
+      /** @description A 64-bit integer as a decimal string */
+      lte?: string;
+      /** @description A comma list, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list, e.g. `a,b` */
+      nin?: string;
+    };
     /**
      * @description An error (RFC 9457). Extension members may be added, e.g. `checks` on a failed readiness probe.
      * @example {
@@ -1566,144 +1830,26 @@ export interface operations {
         limit?: number;
         /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
         cursor?: string;
-        /** @description Sort keys, `-` for descending; the id is always the final tie-breaker. Default: createdAt */
+        /** @description Sort keys, `-` for descending, e.g. `-email,createdAt`; the id is always the final tie-breaker. Default: createdAt */
         sort?: ('email' | '-email' | 'name' | '-name' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt')[];
         /** @description Return only these fields (`id` is always included) */
         fields?: ('id' | 'email' | 'name' | 'role' | 'disabledAt' | 'createdAt' | 'updatedAt')[];
         /** @description `true` adds `page.total`, the exact size of the filtered set */
         count?: boolean;
-        /** @description `id` equals (short for `id[eq]`) */
-        id?: string;
-        /** @description `id` equals */
-        'id[eq]'?: string;
-        /** @description `id` differs from */
-        'id[ne]'?: string;
-        /** @description `id` greater than */
-        'id[gt]'?: string;
-        /** @description `id` greater than or equal to */
-        'id[gte]'?: string;
-        /** @description `id` less than */
-        'id[lt]'?: string;
-        /** @description `id` less than or equal to */
-        'id[lte]'?: string;
-        /** @description `id` is one of (comma list, at most 100) */
-        'id[in]'?: string[];
-        /** @description `id` is none of (comma list, at most 100) */
-        'id[nin]'?: string[];
-        /** @description `email` equals (short for `email[eq]`) */
-        email?: string;
-        /** @description `email` equals */
-        'email[eq]'?: string;
-        /** @description `email` differs from */
-        'email[ne]'?: string;
-        /** @description `email` greater than */
-        'email[gt]'?: string;
-        /** @description `email` greater than or equal to */
-        'email[gte]'?: string;
-        /** @description `email` less than */
-        'email[lt]'?: string;
-        /** @description `email` less than or equal to */
-        'email[lte]'?: string;
-        /** @description `email` is one of (comma list, at most 100) */
-        'email[in]'?: string[];
-        /** @description `email` is none of (comma list, at most 100) */
-        'email[nin]'?: string[];
-        /** @description `email` contains (case-sensitive) */
-        'email[contains]'?: string;
-        /** @description `email` contains (case-insensitive) */
-        'email[icontains]'?: string;
-        /** @description `email` starts with */
-        'email[startsWith]'?: string;
-        /** @description `name` equals (short for `name[eq]`) */
-        name?: string;
-        /** @description `name` equals */
-        'name[eq]'?: string;
-        /** @description `name` differs from */
-        'name[ne]'?: string;
-        /** @description `name` greater than */
-        'name[gt]'?: string;
-        /** @description `name` greater than or equal to */
-        'name[gte]'?: string;
-        /** @description `name` less than */
-        'name[lt]'?: string;
-        /** @description `name` less than or equal to */
-        'name[lte]'?: string;
-        /** @description `name` is one of (comma list, at most 100) */
-        'name[in]'?: string[];
-        /** @description `name` is none of (comma list, at most 100) */
-        'name[nin]'?: string[];
-        /** @description `name` contains (case-sensitive) */
-        'name[contains]'?: string;
-        /** @description `name` contains (case-insensitive) */
-        'name[icontains]'?: string;
-        /** @description `name` starts with */
-        'name[startsWith]'?: string;
-        /** @description `role` equals (short for `role[eq]`) */
-        role?: 'ADMIN' | 'MEMBER';
-        /** @description `role` equals */
-        'role[eq]'?: 'ADMIN' | 'MEMBER';
-        /** @description `role` differs from */
-        'role[ne]'?: 'ADMIN' | 'MEMBER';
-        /** @description `role` is one of (comma list, at most 100) */
-        'role[in]'?: ('ADMIN' | 'MEMBER')[];
-        /** @description `role` is none of (comma list, at most 100) */
-        'role[nin]'?: ('ADMIN' | 'MEMBER')[];
-        /** @description `disabledAt` equals (short for `disabledAt[eq]`) */
-        disabledAt?: string;
-        /** @description `disabledAt` equals */
-        'disabledAt[eq]'?: string;
-        /** @description `disabledAt` differs from */
-        'disabledAt[ne]'?: string;
-        /** @description `disabledAt` greater than */
-        'disabledAt[gt]'?: string;
-        /** @description `disabledAt` greater than or equal to */
-        'disabledAt[gte]'?: string;
-        /** @description `disabledAt` less than */
-        'disabledAt[lt]'?: string;
-        /** @description `disabledAt` less than or equal to */
-        'disabledAt[lte]'?: string;
-        /** @description `disabledAt` is one of (comma list, at most 100) */
-        'disabledAt[in]'?: string[];
-        /** @description `disabledAt` is none of (comma list, at most 100) */
-        'disabledAt[nin]'?: string[];
-        /** @description `disabledAt` is null (true) or is not null (false) */
-        'disabledAt[isNull]'?: boolean;
-        /** @description `createdAt` equals (short for `createdAt[eq]`) */
-        createdAt?: string;
-        /** @description `createdAt` equals */
-        'createdAt[eq]'?: string;
-        /** @description `createdAt` differs from */
-        'createdAt[ne]'?: string;
-        /** @description `createdAt` greater than */
-        'createdAt[gt]'?: string;
-        /** @description `createdAt` greater than or equal to */
-        'createdAt[gte]'?: string;
-        /** @description `createdAt` less than */
-        'createdAt[lt]'?: string;
-        /** @description `createdAt` less than or equal to */
-        'createdAt[lte]'?: string;
-        /** @description `createdAt` is one of (comma list, at most 100) */
-        'createdAt[in]'?: string[];
-        /** @description `createdAt` is none of (comma list, at most 100) */
-        'createdAt[nin]'?: string[];
-        /** @description `updatedAt` equals (short for `updatedAt[eq]`) */
-        updatedAt?: string;
-        /** @description `updatedAt` equals */
-        'updatedAt[eq]'?: string;
-        /** @description `updatedAt` differs from */
-        'updatedAt[ne]'?: string;
-        /** @description `updatedAt` greater than */
-        'updatedAt[gt]'?: string;
-        /** @description `updatedAt` greater than or equal to */
-        'updatedAt[gte]'?: string;
-        /** @description `updatedAt` less than */
-        'updatedAt[lt]'?: string;
-        /** @description `updatedAt` less than or equal to */
-        'updatedAt[lte]'?: string;
-        /** @description `updatedAt` is one of (comma list, at most 100) */
-        'updatedAt[in]'?: string[];
-        /** @description `updatedAt` is none of (comma list, at most 100) */
-        'updatedAt[nin]'?: string[];
+        /** @description Filter on `id`: `id[eq]`, `id[ne]`, `id[gt]`, `id[gte]`, `id[lt]`, `id[lte]`, `id[in]`, `id[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        id?: components['schemas']['UuidFilter'];
+        /** @description Filter on `email`: `email[eq]`, `email[ne]`, `email[gt]`, `email[gte]`, `email[lt]`, `email[lte]`, `email[in]`, `email[nin]`, `email[contains]`, `email[icontains]`, `email[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        email?: components['schemas']['StringFilter'];
+        /** @description Filter on `name`: `name[eq]`, `name[ne]`, `name[gt]`, `name[gte]`, `name[lt]`, `name[lte]`, `name[in]`, `name[nin]`, `name[contains]`, `name[icontains]`, `name[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        name?: components['schemas']['StringFilter'];
+        /** @description Filter on `role`: `role[eq]`, `role[ne]`, `role[in]`, `role[nin]`. In Swagger UI, type a JSON object such as `{"in": "ADMIN,MEMBER"}`. */
+        role?: components['schemas']['UserRoleFilter'];
+        /** @description Filter on `disabledAt`: `disabledAt[eq]`, `disabledAt[ne]`, `disabledAt[gt]`, `disabledAt[gte]`, `disabledAt[lt]`, `disabledAt[lte]`, `disabledAt[in]`, `disabledAt[nin]`, `disabledAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        disabledAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `createdAt`: `createdAt[eq]`, `createdAt[ne]`, `createdAt[gt]`, `createdAt[gte]`, `createdAt[lt]`, `createdAt[lte]`, `createdAt[in]`, `createdAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        createdAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `updatedAt`: `updatedAt[eq]`, `updatedAt[ne]`, `updatedAt[gt]`, `updatedAt[gte]`, `updatedAt[lt]`, `updatedAt[lte]`, `updatedAt[in]`, `updatedAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        updatedAt?: components['schemas']['DateTimeFilter'];
       };
       header?: {
         /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
@@ -1907,7 +2053,7 @@ export interface operations {
         limit?: number;
         /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
         cursor?: string;
-        /** @description Sort keys, `-` for descending; the id is always the final tie-breaker. Default: createdAt */
+        /** @description Sort keys, `-` for descending, e.g. `-title,createdAt`; the id is always the final tie-breaker. Default: createdAt */
         sort?: (
           'title' | '-title' | 'startedAt' | '-startedAt' | 'endedAt' | '-endedAt' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt'
         )[];
@@ -1917,192 +2063,24 @@ export interface operations {
         include?: 'user'[];
         /** @description `true` adds `page.total`, the exact size of the filtered set */
         count?: boolean;
-        /** @description `id` equals (short for `id[eq]`) */
-        id?: string;
-        /** @description `id` equals */
-        'id[eq]'?: string;
-        /** @description `id` differs from */
-        'id[ne]'?: string;
-        /** @description `id` greater than */
-        'id[gt]'?: string;
-        /** @description `id` greater than or equal to */
-        'id[gte]'?: string;
-        /** @description `id` less than */
-        'id[lt]'?: string;
-        /** @description `id` less than or equal to */
-        'id[lte]'?: string;
-        /** @description `id` is one of (comma list, at most 100) */
-        'id[in]'?: string[];
-        /** @description `id` is none of (comma list, at most 100) */
-        'id[nin]'?: string[];
-        /** @description `userId` equals (short for `userId[eq]`) */
-        userId?: string;
-        /** @description `userId` equals */
-        'userId[eq]'?: string;
-        /** @description `userId` differs from */
-        'userId[ne]'?: string;
-        /** @description `userId` greater than */
-        'userId[gt]'?: string;
-        /** @description `userId` greater than or equal to */
-        'userId[gte]'?: string;
-        /** @description `userId` less than */
-        'userId[lt]'?: string;
-        /** @description `userId` less than or equal to */
-        'userId[lte]'?: string;
-        /** @description `userId` is one of (comma list, at most 100) */
-        'userId[in]'?: string[];
-        /** @description `userId` is none of (comma list, at most 100) */
-        'userId[nin]'?: string[];
-        /** @description `title` equals (short for `title[eq]`) */
-        title?: string;
-        /** @description `title` equals */
-        'title[eq]'?: string;
-        /** @description `title` differs from */
-        'title[ne]'?: string;
-        /** @description `title` greater than */
-        'title[gt]'?: string;
-        /** @description `title` greater than or equal to */
-        'title[gte]'?: string;
-        /** @description `title` less than */
-        'title[lt]'?: string;
-        /** @description `title` less than or equal to */
-        'title[lte]'?: string;
-        /** @description `title` is one of (comma list, at most 100) */
-        'title[in]'?: string[];
-        /** @description `title` is none of (comma list, at most 100) */
-        'title[nin]'?: string[];
-        /** @description `title` contains (case-sensitive) */
-        'title[contains]'?: string;
-        /** @description `title` contains (case-insensitive) */
-        'title[icontains]'?: string;
-        /** @description `title` starts with */
-        'title[startsWith]'?: string;
-        /** @description `device` equals (short for `device[eq]`) */
-        device?: string;
-        /** @description `device` equals */
-        'device[eq]'?: string;
-        /** @description `device` differs from */
-        'device[ne]'?: string;
-        /** @description `device` greater than */
-        'device[gt]'?: string;
-        /** @description `device` greater than or equal to */
-        'device[gte]'?: string;
-        /** @description `device` less than */
-        'device[lt]'?: string;
-        /** @description `device` less than or equal to */
-        'device[lte]'?: string;
-        /** @description `device` is one of (comma list, at most 100) */
-        'device[in]'?: string[];
-        /** @description `device` is none of (comma list, at most 100) */
-        'device[nin]'?: string[];
-        /** @description `device` contains (case-sensitive) */
-        'device[contains]'?: string;
-        /** @description `device` contains (case-insensitive) */
-        'device[icontains]'?: string;
-        /** @description `device` starts with */
-        'device[startsWith]'?: string;
-        /** @description `device` is null (true) or is not null (false) */
-        'device[isNull]'?: boolean;
-        /** @description `startedAt` equals (short for `startedAt[eq]`) */
-        startedAt?: string;
-        /** @description `startedAt` equals */
-        'startedAt[eq]'?: string;
-        /** @description `startedAt` differs from */
-        'startedAt[ne]'?: string;
-        /** @description `startedAt` greater than */
-        'startedAt[gt]'?: string;
-        /** @description `startedAt` greater than or equal to */
-        'startedAt[gte]'?: string;
-        /** @description `startedAt` less than */
-        'startedAt[lt]'?: string;
-        /** @description `startedAt` less than or equal to */
-        'startedAt[lte]'?: string;
-        /** @description `startedAt` is one of (comma list, at most 100) */
-        'startedAt[in]'?: string[];
-        /** @description `startedAt` is none of (comma list, at most 100) */
-        'startedAt[nin]'?: string[];
-        /** @description `endedAt` equals (short for `endedAt[eq]`) */
-        endedAt?: string;
-        /** @description `endedAt` equals */
-        'endedAt[eq]'?: string;
-        /** @description `endedAt` differs from */
-        'endedAt[ne]'?: string;
-        /** @description `endedAt` greater than */
-        'endedAt[gt]'?: string;
-        /** @description `endedAt` greater than or equal to */
-        'endedAt[gte]'?: string;
-        /** @description `endedAt` less than */
-        'endedAt[lt]'?: string;
-        /** @description `endedAt` less than or equal to */
-        'endedAt[lte]'?: string;
-        /** @description `endedAt` is one of (comma list, at most 100) */
-        'endedAt[in]'?: string[];
-        /** @description `endedAt` is none of (comma list, at most 100) */
-        'endedAt[nin]'?: string[];
-        /** @description `endedAt` is null (true) or is not null (false) */
-        'endedAt[isNull]'?: boolean;
-        /** @description `notes` equals (short for `notes[eq]`) */
-        notes?: string;
-        /** @description `notes` equals */
-        'notes[eq]'?: string;
-        /** @description `notes` differs from */
-        'notes[ne]'?: string;
-        /** @description `notes` greater than */
-        'notes[gt]'?: string;
-        /** @description `notes` greater than or equal to */
-        'notes[gte]'?: string;
-        /** @description `notes` less than */
-        'notes[lt]'?: string;
-        /** @description `notes` less than or equal to */
-        'notes[lte]'?: string;
-        /** @description `notes` is one of (comma list, at most 100) */
-        'notes[in]'?: string[];
-        /** @description `notes` is none of (comma list, at most 100) */
-        'notes[nin]'?: string[];
-        /** @description `notes` contains (case-sensitive) */
-        'notes[contains]'?: string;
-        /** @description `notes` contains (case-insensitive) */
-        'notes[icontains]'?: string;
-        /** @description `notes` starts with */
-        'notes[startsWith]'?: string;
-        /** @description `notes` is null (true) or is not null (false) */
-        'notes[isNull]'?: boolean;
-        /** @description `createdAt` equals (short for `createdAt[eq]`) */
-        createdAt?: string;
-        /** @description `createdAt` equals */
-        'createdAt[eq]'?: string;
-        /** @description `createdAt` differs from */
-        'createdAt[ne]'?: string;
-        /** @description `createdAt` greater than */
-        'createdAt[gt]'?: string;
-        /** @description `createdAt` greater than or equal to */
-        'createdAt[gte]'?: string;
-        /** @description `createdAt` less than */
-        'createdAt[lt]'?: string;
-        /** @description `createdAt` less than or equal to */
-        'createdAt[lte]'?: string;
-        /** @description `createdAt` is one of (comma list, at most 100) */
-        'createdAt[in]'?: string[];
-        /** @description `createdAt` is none of (comma list, at most 100) */
-        'createdAt[nin]'?: string[];
-        /** @description `updatedAt` equals (short for `updatedAt[eq]`) */
-        updatedAt?: string;
-        /** @description `updatedAt` equals */
-        'updatedAt[eq]'?: string;
-        /** @description `updatedAt` differs from */
-        'updatedAt[ne]'?: string;
-        /** @description `updatedAt` greater than */
-        'updatedAt[gt]'?: string;
-        /** @description `updatedAt` greater than or equal to */
-        'updatedAt[gte]'?: string;
-        /** @description `updatedAt` less than */
-        'updatedAt[lt]'?: string;
-        /** @description `updatedAt` less than or equal to */
-        'updatedAt[lte]'?: string;
-        /** @description `updatedAt` is one of (comma list, at most 100) */
-        'updatedAt[in]'?: string[];
-        /** @description `updatedAt` is none of (comma list, at most 100) */
-        'updatedAt[nin]'?: string[];
+        /** @description Filter on `id`: `id[eq]`, `id[ne]`, `id[gt]`, `id[gte]`, `id[lt]`, `id[lte]`, `id[in]`, `id[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        id?: components['schemas']['UuidFilter'];
+        /** @description Filter on `userId`: `userId[eq]`, `userId[ne]`, `userId[gt]`, `userId[gte]`, `userId[lt]`, `userId[lte]`, `userId[in]`, `userId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        userId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `title`: `title[eq]`, `title[ne]`, `title[gt]`, `title[gte]`, `title[lt]`, `title[lte]`, `title[in]`, `title[nin]`, `title[contains]`, `title[icontains]`, `title[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        title?: components['schemas']['StringFilter'];
+        /** @description Filter on `device`: `device[eq]`, `device[ne]`, `device[gt]`, `device[gte]`, `device[lt]`, `device[lte]`, `device[in]`, `device[nin]`, `device[contains]`, `device[icontains]`, `device[startsWith]`, `device[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        device?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `startedAt`: `startedAt[eq]`, `startedAt[ne]`, `startedAt[gt]`, `startedAt[gte]`, `startedAt[lt]`, `startedAt[lte]`, `startedAt[in]`, `startedAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        startedAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `endedAt`: `endedAt[eq]`, `endedAt[ne]`, `endedAt[gt]`, `endedAt[gte]`, `endedAt[lt]`, `endedAt[lte]`, `endedAt[in]`, `endedAt[nin]`, `endedAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        endedAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `notes`: `notes[eq]`, `notes[ne]`, `notes[gt]`, `notes[gte]`, `notes[lt]`, `notes[lte]`, `notes[in]`, `notes[nin]`, `notes[contains]`, `notes[icontains]`, `notes[startsWith]`, `notes[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        notes?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `createdAt`: `createdAt[eq]`, `createdAt[ne]`, `createdAt[gt]`, `createdAt[gte]`, `createdAt[lt]`, `createdAt[lte]`, `createdAt[in]`, `createdAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        createdAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `updatedAt`: `updatedAt[eq]`, `updatedAt[ne]`, `updatedAt[gt]`, `updatedAt[gte]`, `updatedAt[lt]`, `updatedAt[lte]`, `updatedAt[in]`, `updatedAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        updatedAt?: components['schemas']['DateTimeFilter'];
       };
       header?: {
         /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
@@ -2309,7 +2287,7 @@ export interface operations {
         limit?: number;
         /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
         cursor?: string;
-        /** @description Sort keys, `-` for descending; the id is always the final tie-breaker. Default: createdAt */
+        /** @description Sort keys, `-` for descending, e.g. `-name,createdAt`; the id is always the final tie-breaker. Default: createdAt */
         sort?: (
           | 'name'
           | '-name'
@@ -2350,318 +2328,38 @@ export interface operations {
         include?: ('session' | 'user')[];
         /** @description `true` adds `page.total`, the exact size of the filtered set */
         count?: boolean;
-        /** @description `id` equals (short for `id[eq]`) */
-        id?: string;
-        /** @description `id` equals */
-        'id[eq]'?: string;
-        /** @description `id` differs from */
-        'id[ne]'?: string;
-        /** @description `id` greater than */
-        'id[gt]'?: string;
-        /** @description `id` greater than or equal to */
-        'id[gte]'?: string;
-        /** @description `id` less than */
-        'id[lt]'?: string;
-        /** @description `id` less than or equal to */
-        'id[lte]'?: string;
-        /** @description `id` is one of (comma list, at most 100) */
-        'id[in]'?: string[];
-        /** @description `id` is none of (comma list, at most 100) */
-        'id[nin]'?: string[];
-        /** @description `userId` equals (short for `userId[eq]`) */
-        userId?: string;
-        /** @description `userId` equals */
-        'userId[eq]'?: string;
-        /** @description `userId` differs from */
-        'userId[ne]'?: string;
-        /** @description `userId` greater than */
-        'userId[gt]'?: string;
-        /** @description `userId` greater than or equal to */
-        'userId[gte]'?: string;
-        /** @description `userId` less than */
-        'userId[lt]'?: string;
-        /** @description `userId` less than or equal to */
-        'userId[lte]'?: string;
-        /** @description `userId` is one of (comma list, at most 100) */
-        'userId[in]'?: string[];
-        /** @description `userId` is none of (comma list, at most 100) */
-        'userId[nin]'?: string[];
-        /** @description `sessionId` equals (short for `sessionId[eq]`) */
-        sessionId?: string;
-        /** @description `sessionId` equals */
-        'sessionId[eq]'?: string;
-        /** @description `sessionId` differs from */
-        'sessionId[ne]'?: string;
-        /** @description `sessionId` greater than */
-        'sessionId[gt]'?: string;
-        /** @description `sessionId` greater than or equal to */
-        'sessionId[gte]'?: string;
-        /** @description `sessionId` less than */
-        'sessionId[lt]'?: string;
-        /** @description `sessionId` less than or equal to */
-        'sessionId[lte]'?: string;
-        /** @description `sessionId` is one of (comma list, at most 100) */
-        'sessionId[in]'?: string[];
-        /** @description `sessionId` is none of (comma list, at most 100) */
-        'sessionId[nin]'?: string[];
-        /** @description `sessionId` is null (true) or is not null (false) */
-        'sessionId[isNull]'?: boolean;
-        /** @description `name` equals (short for `name[eq]`) */
-        name?: string;
-        /** @description `name` equals */
-        'name[eq]'?: string;
-        /** @description `name` differs from */
-        'name[ne]'?: string;
-        /** @description `name` greater than */
-        'name[gt]'?: string;
-        /** @description `name` greater than or equal to */
-        'name[gte]'?: string;
-        /** @description `name` less than */
-        'name[lt]'?: string;
-        /** @description `name` less than or equal to */
-        'name[lte]'?: string;
-        /** @description `name` is one of (comma list, at most 100) */
-        'name[in]'?: string[];
-        /** @description `name` is none of (comma list, at most 100) */
-        'name[nin]'?: string[];
-        /** @description `name` contains (case-sensitive) */
-        'name[contains]'?: string;
-        /** @description `name` contains (case-insensitive) */
-        'name[icontains]'?: string;
-        /** @description `name` starts with */
-        'name[startsWith]'?: string;
-        /** @description `modality` equals (short for `modality[eq]`) */
-        modality?: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
-        /** @description `modality` equals */
-        'modality[eq]'?: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
-        /** @description `modality` differs from */
-        'modality[ne]'?: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
-        /** @description `modality` is one of (comma list, at most 100) */
-        'modality[in]'?: ('EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER')[];
-        /** @description `modality` is none of (comma list, at most 100) */
-        'modality[nin]'?: ('EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER')[];
-        /** @description `status` equals (short for `status[eq]`) */
-        status?: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
-        /** @description `status` equals */
-        'status[eq]'?: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
-        /** @description `status` differs from */
-        'status[ne]'?: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
-        /** @description `status` is one of (comma list, at most 100) */
-        'status[in]'?: ('PENDING' | 'READY' | 'FAILED' | 'ARCHIVED')[];
-        /** @description `status` is none of (comma list, at most 100) */
-        'status[nin]'?: ('PENDING' | 'READY' | 'FAILED' | 'ARCHIVED')[];
-        /** @description `format` equals (short for `format[eq]`) */
-        format?: string;
-        /** @description `format` equals */
-        'format[eq]'?: string;
-        /** @description `format` differs from */
-        'format[ne]'?: string;
-        /** @description `format` greater than */
-        'format[gt]'?: string;
-        /** @description `format` greater than or equal to */
-        'format[gte]'?: string;
-        /** @description `format` less than */
-        'format[lt]'?: string;
-        /** @description `format` less than or equal to */
-        'format[lte]'?: string;
-        /** @description `format` is one of (comma list, at most 100) */
-        'format[in]'?: string[];
-        /** @description `format` is none of (comma list, at most 100) */
-        'format[nin]'?: string[];
-        /** @description `format` contains (case-sensitive) */
-        'format[contains]'?: string;
-        /** @description `format` contains (case-insensitive) */
-        'format[icontains]'?: string;
-        /** @description `format` starts with */
-        'format[startsWith]'?: string;
-        /** @description `sampleRateHz` equals (short for `sampleRateHz[eq]`) */
-        sampleRateHz?: number;
-        /** @description `sampleRateHz` equals */
-        'sampleRateHz[eq]'?: number;
-        /** @description `sampleRateHz` differs from */
-        'sampleRateHz[ne]'?: number;
-        /** @description `sampleRateHz` greater than */
-        'sampleRateHz[gt]'?: number;
-        /** @description `sampleRateHz` greater than or equal to */
-        'sampleRateHz[gte]'?: number;
-        /** @description `sampleRateHz` less than */
-        'sampleRateHz[lt]'?: number;
-        /** @description `sampleRateHz` less than or equal to */
-        'sampleRateHz[lte]'?: number;
-        /** @description `sampleRateHz` is one of (comma list, at most 100) */
-        'sampleRateHz[in]'?: number[];
-        /** @description `sampleRateHz` is none of (comma list, at most 100) */
-        'sampleRateHz[nin]'?: number[];
-        /** @description `sampleRateHz` is null (true) or is not null (false) */
-        'sampleRateHz[isNull]'?: boolean;
-        /** @description `channelCount` equals (short for `channelCount[eq]`) */
-        channelCount?: number;
-        /** @description `channelCount` equals */
-        'channelCount[eq]'?: number;
-        /** @description `channelCount` differs from */
-        'channelCount[ne]'?: number;
-        /** @description `channelCount` greater than */
-        'channelCount[gt]'?: number;
-        /** @description `channelCount` greater than or equal to */
-        'channelCount[gte]'?: number;
-        /** @description `channelCount` less than */
-        'channelCount[lt]'?: number;
-        /** @description `channelCount` less than or equal to */
-        'channelCount[lte]'?: number;
-        /** @description `channelCount` is one of (comma list, at most 100) */
-        'channelCount[in]'?: number[];
-        /** @description `channelCount` is none of (comma list, at most 100) */
-        'channelCount[nin]'?: number[];
-        /** @description `channelCount` is null (true) or is not null (false) */
-        'channelCount[isNull]'?: boolean;
-        /** @description `durationMs` equals (short for `durationMs[eq]`) */
-        durationMs?: number;
-        /** @description `durationMs` equals */
-        'durationMs[eq]'?: number;
-        /** @description `durationMs` differs from */
-        'durationMs[ne]'?: number;
-        /** @description `durationMs` greater than */
-        'durationMs[gt]'?: number;
-        /** @description `durationMs` greater than or equal to */
-        'durationMs[gte]'?: number;
-        /** @description `durationMs` less than */
-        'durationMs[lt]'?: number;
-        /** @description `durationMs` less than or equal to */
-        'durationMs[lte]'?: number;
-        /** @description `durationMs` is one of (comma list, at most 100) */
-        'durationMs[in]'?: number[];
-        /** @description `durationMs` is none of (comma list, at most 100) */
-        'durationMs[nin]'?: number[];
-        /** @description `durationMs` is null (true) or is not null (false) */
-        'durationMs[isNull]'?: boolean;
-        /** @description `sizeBytes` equals (short for `sizeBytes[eq]`) */
-        sizeBytes?: string;
-        /** @description `sizeBytes` equals */
-        'sizeBytes[eq]'?: string;
-        /** @description `sizeBytes` differs from */
-        'sizeBytes[ne]'?: string;
-        /** @description `sizeBytes` greater than */
-        'sizeBytes[gt]'?: string;
-        /** @description `sizeBytes` greater than or equal to */
-        'sizeBytes[gte]'?: string;
-        /** @description `sizeBytes` less than */
-        'sizeBytes[lt]'?: string;
-        /** @description `sizeBytes` less than or equal to */
-        'sizeBytes[lte]'?: string;
-        /** @description `sizeBytes` is one of (comma list, at most 100) */
-        'sizeBytes[in]'?: string[];
-        /** @description `sizeBytes` is none of (comma list, at most 100) */
-        'sizeBytes[nin]'?: string[];
-        /** @description `sizeBytes` is null (true) or is not null (false) */
-        'sizeBytes[isNull]'?: boolean;
-        /** @description `sha256` equals (short for `sha256[eq]`) */
-        sha256?: string;
-        /** @description `sha256` equals */
-        'sha256[eq]'?: string;
-        /** @description `sha256` differs from */
-        'sha256[ne]'?: string;
-        /** @description `sha256` greater than */
-        'sha256[gt]'?: string;
-        /** @description `sha256` greater than or equal to */
-        'sha256[gte]'?: string;
-        /** @description `sha256` less than */
-        'sha256[lt]'?: string;
-        /** @description `sha256` less than or equal to */
-        'sha256[lte]'?: string;
-        /** @description `sha256` is one of (comma list, at most 100) */
-        'sha256[in]'?: string[];
-        /** @description `sha256` is none of (comma list, at most 100) */
-        'sha256[nin]'?: string[];
-        /** @description `sha256` contains (case-sensitive) */
-        'sha256[contains]'?: string;
-        /** @description `sha256` contains (case-insensitive) */
-        'sha256[icontains]'?: string;
-        /** @description `sha256` starts with */
-        'sha256[startsWith]'?: string;
-        /** @description `sha256` is null (true) or is not null (false) */
-        'sha256[isNull]'?: boolean;
-        /** @description `storageUri` equals (short for `storageUri[eq]`) */
-        storageUri?: string;
-        /** @description `storageUri` equals */
-        'storageUri[eq]'?: string;
-        /** @description `storageUri` differs from */
-        'storageUri[ne]'?: string;
-        /** @description `storageUri` greater than */
-        'storageUri[gt]'?: string;
-        /** @description `storageUri` greater than or equal to */
-        'storageUri[gte]'?: string;
-        /** @description `storageUri` less than */
-        'storageUri[lt]'?: string;
-        /** @description `storageUri` less than or equal to */
-        'storageUri[lte]'?: string;
-        /** @description `storageUri` is one of (comma list, at most 100) */
-        'storageUri[in]'?: string[];
-        /** @description `storageUri` is none of (comma list, at most 100) */
-        'storageUri[nin]'?: string[];
-        /** @description `storageUri` contains (case-sensitive) */
-        'storageUri[contains]'?: string;
-        /** @description `storageUri` contains (case-insensitive) */
-        'storageUri[icontains]'?: string;
-        /** @description `storageUri` starts with */
-        'storageUri[startsWith]'?: string;
-        /** @description `storageUri` is null (true) or is not null (false) */
-        'storageUri[isNull]'?: boolean;
-        /** @description `recordedAt` equals (short for `recordedAt[eq]`) */
-        recordedAt?: string;
-        /** @description `recordedAt` equals */
-        'recordedAt[eq]'?: string;
-        /** @description `recordedAt` differs from */
-        'recordedAt[ne]'?: string;
-        /** @description `recordedAt` greater than */
-        'recordedAt[gt]'?: string;
-        /** @description `recordedAt` greater than or equal to */
-        'recordedAt[gte]'?: string;
-        /** @description `recordedAt` less than */
-        'recordedAt[lt]'?: string;
-        /** @description `recordedAt` less than or equal to */
-        'recordedAt[lte]'?: string;
-        /** @description `recordedAt` is one of (comma list, at most 100) */
-        'recordedAt[in]'?: string[];
-        /** @description `recordedAt` is none of (comma list, at most 100) */
-        'recordedAt[nin]'?: string[];
-        /** @description `recordedAt` is null (true) or is not null (false) */
-        'recordedAt[isNull]'?: boolean;
-        /** @description `createdAt` equals (short for `createdAt[eq]`) */
-        createdAt?: string;
-        /** @description `createdAt` equals */
-        'createdAt[eq]'?: string;
-        /** @description `createdAt` differs from */
-        'createdAt[ne]'?: string;
-        /** @description `createdAt` greater than */
-        'createdAt[gt]'?: string;
-        /** @description `createdAt` greater than or equal to */
-        'createdAt[gte]'?: string;
-        /** @description `createdAt` less than */
-        'createdAt[lt]'?: string;
-        /** @description `createdAt` less than or equal to */
-        'createdAt[lte]'?: string;
-        /** @description `createdAt` is one of (comma list, at most 100) */
-        'createdAt[in]'?: string[];
-        /** @description `createdAt` is none of (comma list, at most 100) */
-        'createdAt[nin]'?: string[];
-        /** @description `updatedAt` equals (short for `updatedAt[eq]`) */
-        updatedAt?: string;
-        /** @description `updatedAt` equals */
-        'updatedAt[eq]'?: string;
-        /** @description `updatedAt` differs from */
-        'updatedAt[ne]'?: string;
-        /** @description `updatedAt` greater than */
-        'updatedAt[gt]'?: string;
-        /** @description `updatedAt` greater than or equal to */
-        'updatedAt[gte]'?: string;
-        /** @description `updatedAt` less than */
-        'updatedAt[lt]'?: string;
-        /** @description `updatedAt` less than or equal to */
-        'updatedAt[lte]'?: string;
-        /** @description `updatedAt` is one of (comma list, at most 100) */
-        'updatedAt[in]'?: string[];
-        /** @description `updatedAt` is none of (comma list, at most 100) */
-        'updatedAt[nin]'?: string[];
+        /** @description Filter on `id`: `id[eq]`, `id[ne]`, `id[gt]`, `id[gte]`, `id[lt]`, `id[lte]`, `id[in]`, `id[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        id?: components['schemas']['UuidFilter'];
+        /** @description Filter on `userId`: `userId[eq]`, `userId[ne]`, `userId[gt]`, `userId[gte]`, `userId[lt]`, `userId[lte]`, `userId[in]`, `userId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        userId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `sessionId`: `sessionId[eq]`, `sessionId[ne]`, `sessionId[gt]`, `sessionId[gte]`, `sessionId[lt]`, `sessionId[lte]`, `sessionId[in]`, `sessionId[nin]`, `sessionId[isNull]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        sessionId?: components['schemas']['NullableUuidFilter'];
+        /** @description Filter on `name`: `name[eq]`, `name[ne]`, `name[gt]`, `name[gte]`, `name[lt]`, `name[lte]`, `name[in]`, `name[nin]`, `name[contains]`, `name[icontains]`, `name[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        name?: components['schemas']['StringFilter'];
+        /** @description Filter on `modality`: `modality[eq]`, `modality[ne]`, `modality[in]`, `modality[nin]`. In Swagger UI, type a JSON object such as `{"in": "EEG,ECG"}`. */
+        modality?: components['schemas']['RecordingModalityFilter'];
+        /** @description Filter on `status`: `status[eq]`, `status[ne]`, `status[in]`, `status[nin]`. In Swagger UI, type a JSON object such as `{"in": "PENDING,READY"}`. */
+        status?: components['schemas']['RecordingStatusFilter'];
+        /** @description Filter on `format`: `format[eq]`, `format[ne]`, `format[gt]`, `format[gte]`, `format[lt]`, `format[lte]`, `format[in]`, `format[nin]`, `format[contains]`, `format[icontains]`, `format[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        format?: components['schemas']['StringFilter'];
+        /** @description Filter on `sampleRateHz`: `sampleRateHz[eq]`, `sampleRateHz[ne]`, `sampleRateHz[gt]`, `sampleRateHz[gte]`, `sampleRateHz[lt]`, `sampleRateHz[lte]`, `sampleRateHz[in]`, `sampleRateHz[nin]`, `sampleRateHz[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        sampleRateHz?: components['schemas']['NullableFloatFilter'];
+        /** @description Filter on `channelCount`: `channelCount[eq]`, `channelCount[ne]`, `channelCount[gt]`, `channelCount[gte]`, `channelCount[lt]`, `channelCount[lte]`, `channelCount[in]`, `channelCount[nin]`, `channelCount[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        channelCount?: components['schemas']['NullableIntFilter'];
+        /** @description Filter on `durationMs`: `durationMs[eq]`, `durationMs[ne]`, `durationMs[gt]`, `durationMs[gte]`, `durationMs[lt]`, `durationMs[lte]`, `durationMs[in]`, `durationMs[nin]`, `durationMs[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        durationMs?: components['schemas']['NullableIntFilter'];
+        /** @description Filter on `sizeBytes`: `sizeBytes[eq]`, `sizeBytes[ne]`, `sizeBytes[gt]`, `sizeBytes[gte]`, `sizeBytes[lt]`, `sizeBytes[lte]`, `sizeBytes[in]`, `sizeBytes[nin]`, `sizeBytes[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "1048576"}`. */
+        sizeBytes?: components['schemas']['NullableBigIntFilter'];
+        /** @description Filter on `sha256`: `sha256[eq]`, `sha256[ne]`, `sha256[gt]`, `sha256[gte]`, `sha256[lt]`, `sha256[lte]`, `sha256[in]`, `sha256[nin]`, `sha256[contains]`, `sha256[icontains]`, `sha256[startsWith]`, `sha256[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        sha256?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `storageUri`: `storageUri[eq]`, `storageUri[ne]`, `storageUri[gt]`, `storageUri[gte]`, `storageUri[lt]`, `storageUri[lte]`, `storageUri[in]`, `storageUri[nin]`, `storageUri[contains]`, `storageUri[icontains]`, `storageUri[startsWith]`, `storageUri[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        storageUri?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `recordedAt`: `recordedAt[eq]`, `recordedAt[ne]`, `recordedAt[gt]`, `recordedAt[gte]`, `recordedAt[lt]`, `recordedAt[lte]`, `recordedAt[in]`, `recordedAt[nin]`, `recordedAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        recordedAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `createdAt`: `createdAt[eq]`, `createdAt[ne]`, `createdAt[gt]`, `createdAt[gte]`, `createdAt[lt]`, `createdAt[lte]`, `createdAt[in]`, `createdAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        createdAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `updatedAt`: `updatedAt[eq]`, `updatedAt[ne]`, `updatedAt[gt]`, `updatedAt[gte]`, `updatedAt[lt]`, `updatedAt[lte]`, `updatedAt[in]`, `updatedAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        updatedAt?: components['schemas']['DateTimeFilter'];
       };
       header?: {
         /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
@@ -2865,7 +2563,7 @@ export interface operations {
         limit?: number;
         /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
         cursor?: string;
-        /** @description Sort keys, `-` for descending; the id is always the final tie-breaker. Default: createdAt */
+        /** @description Sort keys, `-` for descending, e.g. `-name,createdAt`; the id is always the final tie-breaker. Default: createdAt */
         sort?: (
           'name' | '-name' | 'version' | '-version' | 'status' | '-status' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt'
         )[];
@@ -2875,162 +2573,22 @@ export interface operations {
         include?: 'owner'[];
         /** @description `true` adds `page.total`, the exact size of the filtered set */
         count?: boolean;
-        /** @description `id` equals (short for `id[eq]`) */
-        id?: string;
-        /** @description `id` equals */
-        'id[eq]'?: string;
-        /** @description `id` differs from */
-        'id[ne]'?: string;
-        /** @description `id` greater than */
-        'id[gt]'?: string;
-        /** @description `id` greater than or equal to */
-        'id[gte]'?: string;
-        /** @description `id` less than */
-        'id[lt]'?: string;
-        /** @description `id` less than or equal to */
-        'id[lte]'?: string;
-        /** @description `id` is one of (comma list, at most 100) */
-        'id[in]'?: string[];
-        /** @description `id` is none of (comma list, at most 100) */
-        'id[nin]'?: string[];
-        /** @description `ownerId` equals (short for `ownerId[eq]`) */
-        ownerId?: string;
-        /** @description `ownerId` equals */
-        'ownerId[eq]'?: string;
-        /** @description `ownerId` differs from */
-        'ownerId[ne]'?: string;
-        /** @description `ownerId` greater than */
-        'ownerId[gt]'?: string;
-        /** @description `ownerId` greater than or equal to */
-        'ownerId[gte]'?: string;
-        /** @description `ownerId` less than */
-        'ownerId[lt]'?: string;
-        /** @description `ownerId` less than or equal to */
-        'ownerId[lte]'?: string;
-        /** @description `ownerId` is one of (comma list, at most 100) */
-        'ownerId[in]'?: string[];
-        /** @description `ownerId` is none of (comma list, at most 100) */
-        'ownerId[nin]'?: string[];
-        /** @description `name` equals (short for `name[eq]`) */
-        name?: string;
-        /** @description `name` equals */
-        'name[eq]'?: string;
-        /** @description `name` differs from */
-        'name[ne]'?: string;
-        /** @description `name` greater than */
-        'name[gt]'?: string;
-        /** @description `name` greater than or equal to */
-        'name[gte]'?: string;
-        /** @description `name` less than */
-        'name[lt]'?: string;
-        /** @description `name` less than or equal to */
-        'name[lte]'?: string;
-        /** @description `name` is one of (comma list, at most 100) */
-        'name[in]'?: string[];
-        /** @description `name` is none of (comma list, at most 100) */
-        'name[nin]'?: string[];
-        /** @description `name` contains (case-sensitive) */
-        'name[contains]'?: string;
-        /** @description `name` contains (case-insensitive) */
-        'name[icontains]'?: string;
-        /** @description `name` starts with */
-        'name[startsWith]'?: string;
-        /** @description `version` equals (short for `version[eq]`) */
-        version?: string;
-        /** @description `version` equals */
-        'version[eq]'?: string;
-        /** @description `version` differs from */
-        'version[ne]'?: string;
-        /** @description `version` greater than */
-        'version[gt]'?: string;
-        /** @description `version` greater than or equal to */
-        'version[gte]'?: string;
-        /** @description `version` less than */
-        'version[lt]'?: string;
-        /** @description `version` less than or equal to */
-        'version[lte]'?: string;
-        /** @description `version` is one of (comma list, at most 100) */
-        'version[in]'?: string[];
-        /** @description `version` is none of (comma list, at most 100) */
-        'version[nin]'?: string[];
-        /** @description `version` contains (case-sensitive) */
-        'version[contains]'?: string;
-        /** @description `version` contains (case-insensitive) */
-        'version[icontains]'?: string;
-        /** @description `version` starts with */
-        'version[startsWith]'?: string;
-        /** @description `description` equals (short for `description[eq]`) */
-        description?: string;
-        /** @description `description` equals */
-        'description[eq]'?: string;
-        /** @description `description` differs from */
-        'description[ne]'?: string;
-        /** @description `description` greater than */
-        'description[gt]'?: string;
-        /** @description `description` greater than or equal to */
-        'description[gte]'?: string;
-        /** @description `description` less than */
-        'description[lt]'?: string;
-        /** @description `description` less than or equal to */
-        'description[lte]'?: string;
-        /** @description `description` is one of (comma list, at most 100) */
-        'description[in]'?: string[];
-        /** @description `description` is none of (comma list, at most 100) */
-        'description[nin]'?: string[];
-        /** @description `description` contains (case-sensitive) */
-        'description[contains]'?: string;
-        /** @description `description` contains (case-insensitive) */
-        'description[icontains]'?: string;
-        /** @description `description` starts with */
-        'description[startsWith]'?: string;
-        /** @description `description` is null (true) or is not null (false) */
-        'description[isNull]'?: boolean;
-        /** @description `status` equals (short for `status[eq]`) */
-        status?: 'DRAFT' | 'PUBLISHED' | 'DEPRECATED';
-        /** @description `status` equals */
-        'status[eq]'?: 'DRAFT' | 'PUBLISHED' | 'DEPRECATED';
-        /** @description `status` differs from */
-        'status[ne]'?: 'DRAFT' | 'PUBLISHED' | 'DEPRECATED';
-        /** @description `status` is one of (comma list, at most 100) */
-        'status[in]'?: ('DRAFT' | 'PUBLISHED' | 'DEPRECATED')[];
-        /** @description `status` is none of (comma list, at most 100) */
-        'status[nin]'?: ('DRAFT' | 'PUBLISHED' | 'DEPRECATED')[];
-        /** @description `createdAt` equals (short for `createdAt[eq]`) */
-        createdAt?: string;
-        /** @description `createdAt` equals */
-        'createdAt[eq]'?: string;
-        /** @description `createdAt` differs from */
-        'createdAt[ne]'?: string;
-        /** @description `createdAt` greater than */
-        'createdAt[gt]'?: string;
-        /** @description `createdAt` greater than or equal to */
-        'createdAt[gte]'?: string;
-        /** @description `createdAt` less than */
-        'createdAt[lt]'?: string;
-        /** @description `createdAt` less than or equal to */
-        'createdAt[lte]'?: string;
-        /** @description `createdAt` is one of (comma list, at most 100) */
-        'createdAt[in]'?: string[];
-        /** @description `createdAt` is none of (comma list, at most 100) */
-        'createdAt[nin]'?: string[];
-        /** @description `updatedAt` equals (short for `updatedAt[eq]`) */
-        updatedAt?: string;
-        /** @description `updatedAt` equals */
-        'updatedAt[eq]'?: string;
-        /** @description `updatedAt` differs from */
-        'updatedAt[ne]'?: string;
-        /** @description `updatedAt` greater than */
-        'updatedAt[gt]'?: string;
-        /** @description `updatedAt` greater than or equal to */
-        'updatedAt[gte]'?: string;
-        /** @description `updatedAt` less than */
-        'updatedAt[lt]'?: string;
-        /** @description `updatedAt` less than or equal to */
-        'updatedAt[lte]'?: string;
-        /** @description `updatedAt` is one of (comma list, at most 100) */
-        'updatedAt[in]'?: string[];
-        /** @description `updatedAt` is none of (comma list, at most 100) */
-        'updatedAt[nin]'?: string[];
+        /** @description Filter on `id`: `id[eq]`, `id[ne]`, `id[gt]`, `id[gte]`, `id[lt]`, `id[lte]`, `id[in]`, `id[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        id?: components['schemas']['UuidFilter'];
+        /** @description Filter on `ownerId`: `ownerId[eq]`, `ownerId[ne]`, `ownerId[gt]`, `ownerId[gte]`, `ownerId[lt]`, `ownerId[lte]`, `ownerId[in]`, `ownerId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        ownerId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `name`: `name[eq]`, `name[ne]`, `name[gt]`, `name[gte]`, `name[lt]`, `name[lte]`, `name[in]`, `name[nin]`, `name[contains]`, `name[icontains]`, `name[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        name?: components['schemas']['StringFilter'];
+        /** @description Filter on `version`: `version[eq]`, `version[ne]`, `version[gt]`, `version[gte]`, `version[lt]`, `version[lte]`, `version[in]`, `version[nin]`, `version[contains]`, `version[icontains]`, `version[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        version?: components['schemas']['StringFilter'];
+        /** @description Filter on `description`: `description[eq]`, `description[ne]`, `description[gt]`, `description[gte]`, `description[lt]`, `description[lte]`, `description[in]`, `description[nin]`, `description[contains]`, `description[icontains]`, `description[startsWith]`, `description[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        description?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `status`: `status[eq]`, `status[ne]`, `status[in]`, `status[nin]`. In Swagger UI, type a JSON object such as `{"in": "DRAFT,PUBLISHED"}`. */
+        status?: components['schemas']['AlgoStatusFilter'];
+        /** @description Filter on `createdAt`: `createdAt[eq]`, `createdAt[ne]`, `createdAt[gt]`, `createdAt[gte]`, `createdAt[lt]`, `createdAt[lte]`, `createdAt[in]`, `createdAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        createdAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `updatedAt`: `updatedAt[eq]`, `updatedAt[ne]`, `updatedAt[gt]`, `updatedAt[gte]`, `updatedAt[lt]`, `updatedAt[lte]`, `updatedAt[in]`, `updatedAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        updatedAt?: components['schemas']['DateTimeFilter'];
       };
       header?: {
         /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
@@ -3236,184 +2794,28 @@ export interface operations {
         limit?: number;
         /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
         cursor?: string;
-        /** @description Sort keys, `-` for descending; the id is always the final tie-breaker. Default: -occurredAt */
+        /** @description Sort keys, `-` for descending, e.g. `-occurredAt,createdAt`; the id is always the final tie-breaker. Default: -occurredAt */
         sort?: ('occurredAt' | '-occurredAt' | 'createdAt' | '-createdAt')[];
         /** @description Return only these fields (`id` is always included) */
         fields?: ('id' | 'occurredAt' | 'actorId' | 'action' | 'entityType' | 'entityId' | 'requestId' | 'createdAt' | 'changes')[];
         /** @description `true` adds `page.total`, the exact size of the filtered set */
         count?: boolean;
-        /** @description `id` equals (short for `id[eq]`) */
-        id?: string;
-        /** @description `id` equals */
-        'id[eq]'?: string;
-        /** @description `id` differs from */
-        'id[ne]'?: string;
-        /** @description `id` greater than */
-        'id[gt]'?: string;
-        /** @description `id` greater than or equal to */
-        'id[gte]'?: string;
-        /** @description `id` less than */
-        'id[lt]'?: string;
-        /** @description `id` less than or equal to */
-        'id[lte]'?: string;
-        /** @description `id` is one of (comma list, at most 100) */
-        'id[in]'?: string[];
-        /** @description `id` is none of (comma list, at most 100) */
-        'id[nin]'?: string[];
-        /** @description `occurredAt` equals (short for `occurredAt[eq]`) */
-        occurredAt?: string;
-        /** @description `occurredAt` equals */
-        'occurredAt[eq]'?: string;
-        /** @description `occurredAt` differs from */
-        'occurredAt[ne]'?: string;
-        /** @description `occurredAt` greater than */
-        'occurredAt[gt]'?: string;
-        /** @description `occurredAt` greater than or equal to */
-        'occurredAt[gte]'?: string;
-        /** @description `occurredAt` less than */
-        'occurredAt[lt]'?: string;
-        /** @description `occurredAt` less than or equal to */
-        'occurredAt[lte]'?: string;
-        /** @description `occurredAt` is one of (comma list, at most 100) */
-        'occurredAt[in]'?: string[];
-        /** @description `occurredAt` is none of (comma list, at most 100) */
-        'occurredAt[nin]'?: string[];
-        /** @description `actorId` equals (short for `actorId[eq]`) */
-        actorId?: string;
-        /** @description `actorId` equals */
-        'actorId[eq]'?: string;
-        /** @description `actorId` differs from */
-        'actorId[ne]'?: string;
-        /** @description `actorId` greater than */
-        'actorId[gt]'?: string;
-        /** @description `actorId` greater than or equal to */
-        'actorId[gte]'?: string;
-        /** @description `actorId` less than */
-        'actorId[lt]'?: string;
-        /** @description `actorId` less than or equal to */
-        'actorId[lte]'?: string;
-        /** @description `actorId` is one of (comma list, at most 100) */
-        'actorId[in]'?: string[];
-        /** @description `actorId` is none of (comma list, at most 100) */
-        'actorId[nin]'?: string[];
-        /** @description `actorId` is null (true) or is not null (false) */
-        'actorId[isNull]'?: boolean;
-        /** @description `action` equals (short for `action[eq]`) */
-        action?: string;
-        /** @description `action` equals */
-        'action[eq]'?: string;
-        /** @description `action` differs from */
-        'action[ne]'?: string;
-        /** @description `action` greater than */
-        'action[gt]'?: string;
-        /** @description `action` greater than or equal to */
-        'action[gte]'?: string;
-        /** @description `action` less than */
-        'action[lt]'?: string;
-        /** @description `action` less than or equal to */
-        'action[lte]'?: string;
-        /** @description `action` is one of (comma list, at most 100) */
-        'action[in]'?: string[];
-        /** @description `action` is none of (comma list, at most 100) */
-        'action[nin]'?: string[];
-        /** @description `action` contains (case-sensitive) */
-        'action[contains]'?: string;
-        /** @description `action` contains (case-insensitive) */
-        'action[icontains]'?: string;
-        /** @description `action` starts with */
-        'action[startsWith]'?: string;
-        /** @description `entityType` equals (short for `entityType[eq]`) */
-        entityType?: string;
-        /** @description `entityType` equals */
-        'entityType[eq]'?: string;
-        /** @description `entityType` differs from */
-        'entityType[ne]'?: string;
-        /** @description `entityType` greater than */
-        'entityType[gt]'?: string;
-        /** @description `entityType` greater than or equal to */
-        'entityType[gte]'?: string;
-        /** @description `entityType` less than */
-        'entityType[lt]'?: string;
-        /** @description `entityType` less than or equal to */
-        'entityType[lte]'?: string;
-        /** @description `entityType` is one of (comma list, at most 100) */
-        'entityType[in]'?: string[];
-        /** @description `entityType` is none of (comma list, at most 100) */
-        'entityType[nin]'?: string[];
-        /** @description `entityType` contains (case-sensitive) */
-        'entityType[contains]'?: string;
-        /** @description `entityType` contains (case-insensitive) */
-        'entityType[icontains]'?: string;
-        /** @description `entityType` starts with */
-        'entityType[startsWith]'?: string;
-        /** @description `entityId` equals (short for `entityId[eq]`) */
-        entityId?: string;
-        /** @description `entityId` equals */
-        'entityId[eq]'?: string;
-        /** @description `entityId` differs from */
-        'entityId[ne]'?: string;
-        /** @description `entityId` greater than */
-        'entityId[gt]'?: string;
-        /** @description `entityId` greater than or equal to */
-        'entityId[gte]'?: string;
-        /** @description `entityId` less than */
-        'entityId[lt]'?: string;
-        /** @description `entityId` less than or equal to */
-        'entityId[lte]'?: string;
-        /** @description `entityId` is one of (comma list, at most 100) */
-        'entityId[in]'?: string[];
-        /** @description `entityId` is none of (comma list, at most 100) */
-        'entityId[nin]'?: string[];
-        /** @description `entityId` contains (case-sensitive) */
-        'entityId[contains]'?: string;
-        /** @description `entityId` contains (case-insensitive) */
-        'entityId[icontains]'?: string;
-        /** @description `entityId` starts with */
-        'entityId[startsWith]'?: string;
-        /** @description `requestId` equals (short for `requestId[eq]`) */
-        requestId?: string;
-        /** @description `requestId` equals */
-        'requestId[eq]'?: string;
-        /** @description `requestId` differs from */
-        'requestId[ne]'?: string;
-        /** @description `requestId` greater than */
-        'requestId[gt]'?: string;
-        /** @description `requestId` greater than or equal to */
-        'requestId[gte]'?: string;
-        /** @description `requestId` less than */
-        'requestId[lt]'?: string;
-        /** @description `requestId` less than or equal to */
-        'requestId[lte]'?: string;
-        /** @description `requestId` is one of (comma list, at most 100) */
-        'requestId[in]'?: string[];
-        /** @description `requestId` is none of (comma list, at most 100) */
-        'requestId[nin]'?: string[];
-        /** @description `requestId` contains (case-sensitive) */
-        'requestId[contains]'?: string;
-        /** @description `requestId` contains (case-insensitive) */
-        'requestId[icontains]'?: string;
-        /** @description `requestId` starts with */
-        'requestId[startsWith]'?: string;
-        /** @description `requestId` is null (true) or is not null (false) */
-        'requestId[isNull]'?: boolean;
-        /** @description `createdAt` equals (short for `createdAt[eq]`) */
-        createdAt?: string;
-        /** @description `createdAt` equals */
-        'createdAt[eq]'?: string;
-        /** @description `createdAt` differs from */
-        'createdAt[ne]'?: string;
-        /** @description `createdAt` greater than */
-        'createdAt[gt]'?: string;
-        /** @description `createdAt` greater than or equal to */
-        'createdAt[gte]'?: string;
-        /** @description `createdAt` less than */
-        'createdAt[lt]'?: string;
-        /** @description `createdAt` less than or equal to */
-        'createdAt[lte]'?: string;
-        /** @description `createdAt` is one of (comma list, at most 100) */
-        'createdAt[in]'?: string[];
-        /** @description `createdAt` is none of (comma list, at most 100) */
-        'createdAt[nin]'?: string[];
+        /** @description Filter on `id`: `id[eq]`, `id[ne]`, `id[gt]`, `id[gte]`, `id[lt]`, `id[lte]`, `id[in]`, `id[nin]`. In Swagger UI, type a JSON object such as `{"gte": "1048576"}`. */
+        id?: components['schemas']['BigIntFilter'];
+        /** @description Filter on `occurredAt`: `occurredAt[eq]`, `occurredAt[ne]`, `occurredAt[gt]`, `occurredAt[gte]`, `occurredAt[lt]`, `occurredAt[lte]`, `occurredAt[in]`, `occurredAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        occurredAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `actorId`: `actorId[eq]`, `actorId[ne]`, `actorId[gt]`, `actorId[gte]`, `actorId[lt]`, `actorId[lte]`, `actorId[in]`, `actorId[nin]`, `actorId[isNull]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        actorId?: components['schemas']['NullableUuidFilter'];
+        /** @description Filter on `action`: `action[eq]`, `action[ne]`, `action[gt]`, `action[gte]`, `action[lt]`, `action[lte]`, `action[in]`, `action[nin]`, `action[contains]`, `action[icontains]`, `action[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        action?: components['schemas']['StringFilter'];
+        /** @description Filter on `entityType`: `entityType[eq]`, `entityType[ne]`, `entityType[gt]`, `entityType[gte]`, `entityType[lt]`, `entityType[lte]`, `entityType[in]`, `entityType[nin]`, `entityType[contains]`, `entityType[icontains]`, `entityType[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        entityType?: components['schemas']['StringFilter'];
+        /** @description Filter on `entityId`: `entityId[eq]`, `entityId[ne]`, `entityId[gt]`, `entityId[gte]`, `entityId[lt]`, `entityId[lte]`, `entityId[in]`, `entityId[nin]`, `entityId[contains]`, `entityId[icontains]`, `entityId[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        entityId?: components['schemas']['StringFilter'];
+        /** @description Filter on `requestId`: `requestId[eq]`, `requestId[ne]`, `requestId[gt]`, `requestId[gte]`, `requestId[lt]`, `requestId[lte]`, `requestId[in]`, `requestId[nin]`, `requestId[contains]`, `requestId[icontains]`, `requestId[startsWith]`, `requestId[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        requestId?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `createdAt`: `createdAt[eq]`, `createdAt[ne]`, `createdAt[gt]`, `createdAt[gte]`, `createdAt[lt]`, `createdAt[lte]`, `createdAt[in]`, `createdAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        createdAt?: components['schemas']['DateTimeFilter'];
       };
       header?: {
         /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
@@ -3494,7 +2896,7 @@ export interface operations {
         limit?: number;
         /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
         cursor?: string;
-        /** @description Sort keys, `-` for descending; the id is always the final tie-breaker. Default: createdAt */
+        /** @description Sort keys, `-` for descending, e.g. `-name,createdAt`; the id is always the final tie-breaker. Default: createdAt */
         sort?: (
           | 'name'
           | '-name'
@@ -3535,318 +2937,38 @@ export interface operations {
         include?: ('session' | 'user')[];
         /** @description `true` adds `page.total`, the exact size of the filtered set */
         count?: boolean;
-        /** @description `id` equals (short for `id[eq]`) */
-        id?: string;
-        /** @description `id` equals */
-        'id[eq]'?: string;
-        /** @description `id` differs from */
-        'id[ne]'?: string;
-        /** @description `id` greater than */
-        'id[gt]'?: string;
-        /** @description `id` greater than or equal to */
-        'id[gte]'?: string;
-        /** @description `id` less than */
-        'id[lt]'?: string;
-        /** @description `id` less than or equal to */
-        'id[lte]'?: string;
-        /** @description `id` is one of (comma list, at most 100) */
-        'id[in]'?: string[];
-        /** @description `id` is none of (comma list, at most 100) */
-        'id[nin]'?: string[];
-        /** @description `userId` equals (short for `userId[eq]`) */
-        userId?: string;
-        /** @description `userId` equals */
-        'userId[eq]'?: string;
-        /** @description `userId` differs from */
-        'userId[ne]'?: string;
-        /** @description `userId` greater than */
-        'userId[gt]'?: string;
-        /** @description `userId` greater than or equal to */
-        'userId[gte]'?: string;
-        /** @description `userId` less than */
-        'userId[lt]'?: string;
-        /** @description `userId` less than or equal to */
-        'userId[lte]'?: string;
-        /** @description `userId` is one of (comma list, at most 100) */
-        'userId[in]'?: string[];
-        /** @description `userId` is none of (comma list, at most 100) */
-        'userId[nin]'?: string[];
-        /** @description `sessionId` equals (short for `sessionId[eq]`) */
-        sessionId?: string;
-        /** @description `sessionId` equals */
-        'sessionId[eq]'?: string;
-        /** @description `sessionId` differs from */
-        'sessionId[ne]'?: string;
-        /** @description `sessionId` greater than */
-        'sessionId[gt]'?: string;
-        /** @description `sessionId` greater than or equal to */
-        'sessionId[gte]'?: string;
-        /** @description `sessionId` less than */
-        'sessionId[lt]'?: string;
-        /** @description `sessionId` less than or equal to */
-        'sessionId[lte]'?: string;
-        /** @description `sessionId` is one of (comma list, at most 100) */
-        'sessionId[in]'?: string[];
-        /** @description `sessionId` is none of (comma list, at most 100) */
-        'sessionId[nin]'?: string[];
-        /** @description `sessionId` is null (true) or is not null (false) */
-        'sessionId[isNull]'?: boolean;
-        /** @description `name` equals (short for `name[eq]`) */
-        name?: string;
-        /** @description `name` equals */
-        'name[eq]'?: string;
-        /** @description `name` differs from */
-        'name[ne]'?: string;
-        /** @description `name` greater than */
-        'name[gt]'?: string;
-        /** @description `name` greater than or equal to */
-        'name[gte]'?: string;
-        /** @description `name` less than */
-        'name[lt]'?: string;
-        /** @description `name` less than or equal to */
-        'name[lte]'?: string;
-        /** @description `name` is one of (comma list, at most 100) */
-        'name[in]'?: string[];
-        /** @description `name` is none of (comma list, at most 100) */
-        'name[nin]'?: string[];
-        /** @description `name` contains (case-sensitive) */
-        'name[contains]'?: string;
-        /** @description `name` contains (case-insensitive) */
-        'name[icontains]'?: string;
-        /** @description `name` starts with */
-        'name[startsWith]'?: string;
-        /** @description `modality` equals (short for `modality[eq]`) */
-        modality?: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
-        /** @description `modality` equals */
-        'modality[eq]'?: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
-        /** @description `modality` differs from */
-        'modality[ne]'?: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
-        /** @description `modality` is one of (comma list, at most 100) */
-        'modality[in]'?: ('EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER')[];
-        /** @description `modality` is none of (comma list, at most 100) */
-        'modality[nin]'?: ('EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER')[];
-        /** @description `status` equals (short for `status[eq]`) */
-        status?: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
-        /** @description `status` equals */
-        'status[eq]'?: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
-        /** @description `status` differs from */
-        'status[ne]'?: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
-        /** @description `status` is one of (comma list, at most 100) */
-        'status[in]'?: ('PENDING' | 'READY' | 'FAILED' | 'ARCHIVED')[];
-        /** @description `status` is none of (comma list, at most 100) */
-        'status[nin]'?: ('PENDING' | 'READY' | 'FAILED' | 'ARCHIVED')[];
-        /** @description `format` equals (short for `format[eq]`) */
-        format?: string;
-        /** @description `format` equals */
-        'format[eq]'?: string;
-        /** @description `format` differs from */
-        'format[ne]'?: string;
-        /** @description `format` greater than */
-        'format[gt]'?: string;
-        /** @description `format` greater than or equal to */
-        'format[gte]'?: string;
-        /** @description `format` less than */
-        'format[lt]'?: string;
-        /** @description `format` less than or equal to */
-        'format[lte]'?: string;
-        /** @description `format` is one of (comma list, at most 100) */
-        'format[in]'?: string[];
-        /** @description `format` is none of (comma list, at most 100) */
-        'format[nin]'?: string[];
-        /** @description `format` contains (case-sensitive) */
-        'format[contains]'?: string;
-        /** @description `format` contains (case-insensitive) */
-        'format[icontains]'?: string;
-        /** @description `format` starts with */
-        'format[startsWith]'?: string;
-        /** @description `sampleRateHz` equals (short for `sampleRateHz[eq]`) */
-        sampleRateHz?: number;
-        /** @description `sampleRateHz` equals */
-        'sampleRateHz[eq]'?: number;
-        /** @description `sampleRateHz` differs from */
-        'sampleRateHz[ne]'?: number;
-        /** @description `sampleRateHz` greater than */
-        'sampleRateHz[gt]'?: number;
-        /** @description `sampleRateHz` greater than or equal to */
-        'sampleRateHz[gte]'?: number;
-        /** @description `sampleRateHz` less than */
-        'sampleRateHz[lt]'?: number;
-        /** @description `sampleRateHz` less than or equal to */
-        'sampleRateHz[lte]'?: number;
-        /** @description `sampleRateHz` is one of (comma list, at most 100) */
-        'sampleRateHz[in]'?: number[];
-        /** @description `sampleRateHz` is none of (comma list, at most 100) */
-        'sampleRateHz[nin]'?: number[];
-        /** @description `sampleRateHz` is null (true) or is not null (false) */
-        'sampleRateHz[isNull]'?: boolean;
-        /** @description `channelCount` equals (short for `channelCount[eq]`) */
-        channelCount?: number;
-        /** @description `channelCount` equals */
-        'channelCount[eq]'?: number;
-        /** @description `channelCount` differs from */
-        'channelCount[ne]'?: number;
-        /** @description `channelCount` greater than */
-        'channelCount[gt]'?: number;
-        /** @description `channelCount` greater than or equal to */
-        'channelCount[gte]'?: number;
-        /** @description `channelCount` less than */
-        'channelCount[lt]'?: number;
-        /** @description `channelCount` less than or equal to */
-        'channelCount[lte]'?: number;
-        /** @description `channelCount` is one of (comma list, at most 100) */
-        'channelCount[in]'?: number[];
-        /** @description `channelCount` is none of (comma list, at most 100) */
-        'channelCount[nin]'?: number[];
-        /** @description `channelCount` is null (true) or is not null (false) */
-        'channelCount[isNull]'?: boolean;
-        /** @description `durationMs` equals (short for `durationMs[eq]`) */
-        durationMs?: number;
-        /** @description `durationMs` equals */
-        'durationMs[eq]'?: number;
-        /** @description `durationMs` differs from */
-        'durationMs[ne]'?: number;
-        /** @description `durationMs` greater than */
-        'durationMs[gt]'?: number;
-        /** @description `durationMs` greater than or equal to */
-        'durationMs[gte]'?: number;
-        /** @description `durationMs` less than */
-        'durationMs[lt]'?: number;
-        /** @description `durationMs` less than or equal to */
-        'durationMs[lte]'?: number;
-        /** @description `durationMs` is one of (comma list, at most 100) */
-        'durationMs[in]'?: number[];
-        /** @description `durationMs` is none of (comma list, at most 100) */
-        'durationMs[nin]'?: number[];
-        /** @description `durationMs` is null (true) or is not null (false) */
-        'durationMs[isNull]'?: boolean;
-        /** @description `sizeBytes` equals (short for `sizeBytes[eq]`) */
-        sizeBytes?: string;
-        /** @description `sizeBytes` equals */
-        'sizeBytes[eq]'?: string;
-        /** @description `sizeBytes` differs from */
-        'sizeBytes[ne]'?: string;
-        /** @description `sizeBytes` greater than */
-        'sizeBytes[gt]'?: string;
-        /** @description `sizeBytes` greater than or equal to */
-        'sizeBytes[gte]'?: string;
-        /** @description `sizeBytes` less than */
-        'sizeBytes[lt]'?: string;
-        /** @description `sizeBytes` less than or equal to */
-        'sizeBytes[lte]'?: string;
-        /** @description `sizeBytes` is one of (comma list, at most 100) */
-        'sizeBytes[in]'?: string[];
-        /** @description `sizeBytes` is none of (comma list, at most 100) */
-        'sizeBytes[nin]'?: string[];
-        /** @description `sizeBytes` is null (true) or is not null (false) */
-        'sizeBytes[isNull]'?: boolean;
-        /** @description `sha256` equals (short for `sha256[eq]`) */
-        sha256?: string;
-        /** @description `sha256` equals */
-        'sha256[eq]'?: string;
-        /** @description `sha256` differs from */
-        'sha256[ne]'?: string;
-        /** @description `sha256` greater than */
-        'sha256[gt]'?: string;
-        /** @description `sha256` greater than or equal to */
-        'sha256[gte]'?: string;
-        /** @description `sha256` less than */
-        'sha256[lt]'?: string;
-        /** @description `sha256` less than or equal to */
-        'sha256[lte]'?: string;
-        /** @description `sha256` is one of (comma list, at most 100) */
-        'sha256[in]'?: string[];
-        /** @description `sha256` is none of (comma list, at most 100) */
-        'sha256[nin]'?: string[];
-        /** @description `sha256` contains (case-sensitive) */
-        'sha256[contains]'?: string;
-        /** @description `sha256` contains (case-insensitive) */
-        'sha256[icontains]'?: string;
-        /** @description `sha256` starts with */
-        'sha256[startsWith]'?: string;
-        /** @description `sha256` is null (true) or is not null (false) */
-        'sha256[isNull]'?: boolean;
-        /** @description `storageUri` equals (short for `storageUri[eq]`) */
-        storageUri?: string;
-        /** @description `storageUri` equals */
-        'storageUri[eq]'?: string;
-        /** @description `storageUri` differs from */
-        'storageUri[ne]'?: string;
-        /** @description `storageUri` greater than */
-        'storageUri[gt]'?: string;
-        /** @description `storageUri` greater than or equal to */
-        'storageUri[gte]'?: string;
-        /** @description `storageUri` less than */
-        'storageUri[lt]'?: string;
-        /** @description `storageUri` less than or equal to */
-        'storageUri[lte]'?: string;
-        /** @description `storageUri` is one of (comma list, at most 100) */
-        'storageUri[in]'?: string[];
-        /** @description `storageUri` is none of (comma list, at most 100) */
-        'storageUri[nin]'?: string[];
-        /** @description `storageUri` contains (case-sensitive) */
-        'storageUri[contains]'?: string;
-        /** @description `storageUri` contains (case-insensitive) */
-        'storageUri[icontains]'?: string;
-        /** @description `storageUri` starts with */
-        'storageUri[startsWith]'?: string;
-        /** @description `storageUri` is null (true) or is not null (false) */
-        'storageUri[isNull]'?: boolean;
-        /** @description `recordedAt` equals (short for `recordedAt[eq]`) */
-        recordedAt?: string;
-        /** @description `recordedAt` equals */
-        'recordedAt[eq]'?: string;
-        /** @description `recordedAt` differs from */
-        'recordedAt[ne]'?: string;
-        /** @description `recordedAt` greater than */
-        'recordedAt[gt]'?: string;
-        /** @description `recordedAt` greater than or equal to */
-        'recordedAt[gte]'?: string;
-        /** @description `recordedAt` less than */
-        'recordedAt[lt]'?: string;
-        /** @description `recordedAt` less than or equal to */
-        'recordedAt[lte]'?: string;
-        /** @description `recordedAt` is one of (comma list, at most 100) */
-        'recordedAt[in]'?: string[];
-        /** @description `recordedAt` is none of (comma list, at most 100) */
-        'recordedAt[nin]'?: string[];
-        /** @description `recordedAt` is null (true) or is not null (false) */
-        'recordedAt[isNull]'?: boolean;
-        /** @description `createdAt` equals (short for `createdAt[eq]`) */
-        createdAt?: string;
-        /** @description `createdAt` equals */
-        'createdAt[eq]'?: string;
-        /** @description `createdAt` differs from */
-        'createdAt[ne]'?: string;
-        /** @description `createdAt` greater than */
-        'createdAt[gt]'?: string;
-        /** @description `createdAt` greater than or equal to */
-        'createdAt[gte]'?: string;
-        /** @description `createdAt` less than */
-        'createdAt[lt]'?: string;
-        /** @description `createdAt` less than or equal to */
-        'createdAt[lte]'?: string;
-        /** @description `createdAt` is one of (comma list, at most 100) */
-        'createdAt[in]'?: string[];
-        /** @description `createdAt` is none of (comma list, at most 100) */
-        'createdAt[nin]'?: string[];
-        /** @description `updatedAt` equals (short for `updatedAt[eq]`) */
-        updatedAt?: string;
-        /** @description `updatedAt` equals */
-        'updatedAt[eq]'?: string;
-        /** @description `updatedAt` differs from */
-        'updatedAt[ne]'?: string;
-        /** @description `updatedAt` greater than */
-        'updatedAt[gt]'?: string;
-        /** @description `updatedAt` greater than or equal to */
-        'updatedAt[gte]'?: string;
-        /** @description `updatedAt` less than */
-        'updatedAt[lt]'?: string;
-        /** @description `updatedAt` less than or equal to */
-        'updatedAt[lte]'?: string;
-        /** @description `updatedAt` is one of (comma list, at most 100) */
-        'updatedAt[in]'?: string[];
-        /** @description `updatedAt` is none of (comma list, at most 100) */
-        'updatedAt[nin]'?: string[];
+        /** @description Filter on `id`: `id[eq]`, `id[ne]`, `id[gt]`, `id[gte]`, `id[lt]`, `id[lte]`, `id[in]`, `id[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        id?: components['schemas']['UuidFilter'];
+        /** @description Filter on `userId`: `userId[eq]`, `userId[ne]`, `userId[gt]`, `userId[gte]`, `userId[lt]`, `userId[lte]`, `userId[in]`, `userId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        userId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `sessionId`: `sessionId[eq]`, `sessionId[ne]`, `sessionId[gt]`, `sessionId[gte]`, `sessionId[lt]`, `sessionId[lte]`, `sessionId[in]`, `sessionId[nin]`, `sessionId[isNull]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        sessionId?: components['schemas']['NullableUuidFilter'];
+        /** @description Filter on `name`: `name[eq]`, `name[ne]`, `name[gt]`, `name[gte]`, `name[lt]`, `name[lte]`, `name[in]`, `name[nin]`, `name[contains]`, `name[icontains]`, `name[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        name?: components['schemas']['StringFilter'];
+        /** @description Filter on `modality`: `modality[eq]`, `modality[ne]`, `modality[in]`, `modality[nin]`. In Swagger UI, type a JSON object such as `{"in": "EEG,ECG"}`. */
+        modality?: components['schemas']['RecordingModalityFilter'];
+        /** @description Filter on `status`: `status[eq]`, `status[ne]`, `status[in]`, `status[nin]`. In Swagger UI, type a JSON object such as `{"in": "PENDING,READY"}`. */
+        status?: components['schemas']['RecordingStatusFilter'];
+        /** @description Filter on `format`: `format[eq]`, `format[ne]`, `format[gt]`, `format[gte]`, `format[lt]`, `format[lte]`, `format[in]`, `format[nin]`, `format[contains]`, `format[icontains]`, `format[startsWith]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        format?: components['schemas']['StringFilter'];
+        /** @description Filter on `sampleRateHz`: `sampleRateHz[eq]`, `sampleRateHz[ne]`, `sampleRateHz[gt]`, `sampleRateHz[gte]`, `sampleRateHz[lt]`, `sampleRateHz[lte]`, `sampleRateHz[in]`, `sampleRateHz[nin]`, `sampleRateHz[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        sampleRateHz?: components['schemas']['NullableFloatFilter'];
+        /** @description Filter on `channelCount`: `channelCount[eq]`, `channelCount[ne]`, `channelCount[gt]`, `channelCount[gte]`, `channelCount[lt]`, `channelCount[lte]`, `channelCount[in]`, `channelCount[nin]`, `channelCount[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        channelCount?: components['schemas']['NullableIntFilter'];
+        /** @description Filter on `durationMs`: `durationMs[eq]`, `durationMs[ne]`, `durationMs[gt]`, `durationMs[gte]`, `durationMs[lt]`, `durationMs[lte]`, `durationMs[in]`, `durationMs[nin]`, `durationMs[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        durationMs?: components['schemas']['NullableIntFilter'];
+        /** @description Filter on `sizeBytes`: `sizeBytes[eq]`, `sizeBytes[ne]`, `sizeBytes[gt]`, `sizeBytes[gte]`, `sizeBytes[lt]`, `sizeBytes[lte]`, `sizeBytes[in]`, `sizeBytes[nin]`, `sizeBytes[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "1048576"}`. */
+        sizeBytes?: components['schemas']['NullableBigIntFilter'];
+        /** @description Filter on `sha256`: `sha256[eq]`, `sha256[ne]`, `sha256[gt]`, `sha256[gte]`, `sha256[lt]`, `sha256[lte]`, `sha256[in]`, `sha256[nin]`, `sha256[contains]`, `sha256[icontains]`, `sha256[startsWith]`, `sha256[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        sha256?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `storageUri`: `storageUri[eq]`, `storageUri[ne]`, `storageUri[gt]`, `storageUri[gte]`, `storageUri[lt]`, `storageUri[lte]`, `storageUri[in]`, `storageUri[nin]`, `storageUri[contains]`, `storageUri[icontains]`, `storageUri[startsWith]`, `storageUri[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        storageUri?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `recordedAt`: `recordedAt[eq]`, `recordedAt[ne]`, `recordedAt[gt]`, `recordedAt[gte]`, `recordedAt[lt]`, `recordedAt[lte]`, `recordedAt[in]`, `recordedAt[nin]`, `recordedAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        recordedAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `createdAt`: `createdAt[eq]`, `createdAt[ne]`, `createdAt[gt]`, `createdAt[gte]`, `createdAt[lt]`, `createdAt[lte]`, `createdAt[in]`, `createdAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        createdAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `updatedAt`: `updatedAt[eq]`, `updatedAt[ne]`, `updatedAt[gt]`, `updatedAt[gte]`, `updatedAt[lt]`, `updatedAt[lte]`, `updatedAt[in]`, `updatedAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        updatedAt?: components['schemas']['DateTimeFilter'];
       };
       header?: {
         /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */

@@ -1,5 +1,5 @@
 /**
- * Output schemas and listing parameters, derived from the resource descriptors: the FieldMap
+ * Output schemas, derived from the resource descriptors: the FieldMap
  * (what the listing language filters and sorts on), the JSON columns of the Prisma model that
  * are not in it (metadata, parameters, changes) and the embeddable relations.
  */
@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { jsonObject, type FieldSpec } from '../../models/fields';
 import type { ResourceDescriptor } from '../../resources/descriptor';
-import { DEFAULT_LIMIT, MAX_LIMIT, operatorsFor, type Operator } from '../../resources/listing';
 
 /**
  * z.json() is recursive (a z.lazy that refers to itself); the generator needs a component name
@@ -150,63 +149,4 @@ export function modelSchemas(list: readonly ResourceDescriptor[]): (d: ResourceD
     built.set(d.name, schemas);
     return schemas;
   };
-}
-
-const OP_TEXT: Record<Operator, string> = {
-  eq: 'equals',
-  ne: 'differs from',
-  gt: 'greater than',
-  gte: 'greater than or equal to',
-  lt: 'less than',
-  lte: 'less than or equal to',
-  in: 'is one of (comma list, at most 100)',
-  nin: 'is none of (comma list, at most 100)',
-  contains: 'contains (case-sensitive)',
-  icontains: 'contains (case-insensitive)',
-  startsWith: 'starts with',
-  isNull: 'is null (true) or is not null (false)',
-};
-
-/** The query value of a filter: dates may be given as a date or a date-time. */
-function filterValue(spec: FieldSpec): z.ZodType {
-  if (spec.kind === 'datetime') return z.string().meta({ example: '2026-11-26' });
-  if (spec.kind === 'bigint') return z.string().regex(/^-?\d{1,19}$/);
-  return valueSchema(spec);
-}
-
-/** A query parameter holding a comma list (`a,b,c`); descriptions go on the parameter only, to keep the document small. */
-const commaList = (items: z.ZodType, description: string, extra: Record<string, unknown> = {}) =>
-  z.array(items).meta({ param: { style: 'form', explode: false, description }, ...extra });
-const param = <T extends z.ZodType>(schema: T, description: string, extra: Record<string, unknown> = {}): T =>
-  schema.meta({ param: { description }, ...extra });
-
-/** The listing language of GET /{name}: paging, sort, fields, include, count and every filter. */
-export function listQuery(d: ResourceDescriptor): z.ZodObject {
-  const sortable = Object.keys(d.fields).filter((f) => d.fields[f]?.sortable);
-  const outputs = [...Object.keys(d.fields), ...Object.keys(jsonFields(d))];
-  const relations = Object.keys(d.relations ?? {});
-  const shape: Record<string, z.ZodType> = {
-    limit: param(z.int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT), 'Page size'),
-    cursor: param(z.string(), 'The `page.nextCursor` of the previous page (keyset pagination; same `sort` required)'),
-    sort: commaList(
-      z.enum(sortable.flatMap((f) => [f, `-${f}`]) as [string, ...string[]]),
-      `Sort keys, \`-\` for descending; the id is always the final tie-breaker. Default: ${d.defaultSort ?? 'createdAt'}`,
-      { example: [`-${sortable[0] ?? 'createdAt'}`] },
-    ),
-    fields: commaList(z.enum(outputs as [string, ...string[]]), 'Return only these fields (`id` is always included)'),
-    ...(relations.length ? { include: commaList(z.enum(relations as [string, ...string[]]), 'Relations to embed in each item') } : {}),
-    count: param(z.boolean(), '`true` adds `page.total`, the exact size of the filtered set'),
-  };
-  for (const [field, spec] of Object.entries(d.fields)) {
-    if (spec.filterable === false) continue;
-    shape[field] = param(filterValue(spec), `\`${field}\` equals (short for \`${field}[eq]\`)`);
-    for (const op of operatorsFor(spec)) {
-      const text = `\`${field}\` ${OP_TEXT[op]}`;
-      shape[`${field}[${op}]`] =
-        op === 'in' || op === 'nin'
-          ? commaList(filterValue(spec), text).min(1).max(100)
-          : param(op === 'isNull' ? z.boolean() : op.endsWith('contains') || op === 'startsWith' ? z.string() : filterValue(spec), text);
-    }
-  }
-  return z.object(Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])));
 }

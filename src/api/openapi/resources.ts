@@ -4,11 +4,13 @@
  * documented by being registered.
  */
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { ParameterObject } from 'openapi3-ts/oas31';
 import { z } from 'zod';
 import type { ResourceDescriptor } from '../../resources/descriptor';
 import { MAX_BULK } from '../routes/resource.routes';
 import { errors, jsonBody, ok, paramRef } from './common';
-import { listQuery, modelSchemas, valueSchema, type ModelSchemas } from './models';
+import { FILTER_LANGUAGE, listingParameters } from './listing';
+import { modelSchemas, valueSchema, type ModelSchemas } from './models';
 
 export const API = '/api/v1';
 const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
@@ -36,7 +38,13 @@ function listResponse(d: ResourceDescriptor, m: ModelSchemas) {
   return ok('One page of the listing, in sort order', page, ['Link']);
 }
 
-function listRoute(d: ResourceDescriptor, m: ModelSchemas, path: string, extra: Partial<RouteConfig> = {}): RouteConfig {
+function listRoute(
+  d: ResourceDescriptor,
+  m: ModelSchemas,
+  path: string,
+  listing: ParameterObject[],
+  extra: Partial<RouteConfig> = {},
+): RouteConfig {
   return {
     method: 'get',
     path,
@@ -44,10 +52,9 @@ function listRoute(d: ResourceDescriptor, m: ModelSchemas, path: string, extra: 
     operationId: `list${pascal(d.name)}`,
     summary: `List ${d.name}`,
     description:
-      'Keyset-paginated listing. Filters are `field=value` or `field[op]=value`; an unknown field, operator or sort key, ' +
+      `Keyset-paginated listing. ${FILTER_LANGUAGE} An unknown field, operator or sort key, ` +
       'or a value of the wrong type, is a 400 that names the parameter.',
-    parameters: [paramRef('XRequestId')],
-    request: { query: listQuery(d) },
+    parameters: [paramRef('XRequestId'), ...listing],
     responses: { 200: listResponse(d, m), ...errors(400, 401, 429, 500, 503) },
     ...extra,
   };
@@ -86,11 +93,12 @@ export function registerResources(
   list: readonly ResourceDescriptor[],
   schemasOf: (d: ResourceDescriptor) => ModelSchemas = modelSchemas(list),
 ): void {
+  const listingOf = listingParameters(registry);
   for (const d of list) {
     const m = schemasOf(d);
     const collection = `${API}/${d.name}`;
     const item = `${collection}/{id}`;
-    registry.registerPath(listRoute(d, m, collection));
+    registry.registerPath(listRoute(d, m, collection, listingOf(d)));
     const relations = Object.keys(d.relations ?? {});
     registry.registerPath({
       method: 'get',
@@ -175,7 +183,10 @@ export function registerResources(
     const m = schemasOf(recordings);
     const path = `${API}/sessions/{id}/recordings`;
     const params = z.object({ id: z.uuid().meta({ description: 'The id of the session' }) });
-    const list = listRoute(recordings, m, path, { operationId: 'listSessionRecordings', summary: 'List the recordings of a session' });
+    const list = listRoute(recordings, m, path, listingOf(recordings), {
+      operationId: 'listSessionRecordings',
+      summary: 'List the recordings of a session',
+    });
     registry.registerPath({ ...list, request: { ...list.request, params }, responses: { ...list.responses, ...errors(404) } });
     const create = createRoute(recordings, m, path, {
       operationId: 'createSessionRecordings',
