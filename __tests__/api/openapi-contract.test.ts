@@ -34,6 +34,11 @@ describe('responses conform to the OpenAPI document', () => {
     await request(t.app).get('/readyz').expect(200);
     await request(t.app).get('/openapi.json').expect(200);
     await request(t.app).get('/docs').expect(200);
+    await request(t.app).get('/').expect(200);
+    await request(t.app).get('/').set('Accept', 'text/html').expect(200);
+    await request(t.app).get('/problems').expect(200);
+    await request(t.app).get('/problems/conflict').set('Accept', 'text/html').expect(200);
+    await request(t.app).get('/problems/conflict').expect(200);
     await request(t.app).post('/healthz').expect(405);
     await request(t.app).get('/nowhere').expect(404);
     await as(admin).get('/api/v1/_schema').expect(200);

@@ -21,7 +21,7 @@ const joinPath = (prefix: string, path: unknown): string => `${prefix}${typeof p
 function mountedOperations(stack: StackLayer[], prefix = ''): string[] {
   return stack.flatMap((layer) => {
     if (layer.route) {
-      const path = joinPath(prefix, layer.route.path).replace(/:([A-Za-z_]\w*)/g, '{$1}');
+      const path = (joinPath(prefix, layer.route.path) || '/').replace(/:([A-Za-z_]\w*)/g, '{$1}');
       const methods = new Set(layer.route.stack.map((h) => h.method).filter((m): m is string => m !== undefined && m !== '_all'));
       return [...methods].map((m) => `${m.toUpperCase()} ${path}`);
     }

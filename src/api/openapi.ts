@@ -13,6 +13,7 @@ import { descriptors } from '../resources/registry';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../resources/listing';
 import { problemSchema, registerCommon } from './openapi/common';
 import { registerAuth, registerOperations } from './openapi/auth';
+import { registerHome } from './openapi/home';
 import { modelSchemas } from './openapi/models';
 import { registerResources } from './openapi/resources';
 
@@ -39,13 +40,15 @@ create, update and delete is written to the event log in the same transaction.
 with \`Allow\`; an unknown path is a 404. Checks made before routing can answer first, on any path:
 a request body that is malformed (400), too large (413) or not JSON (415), and under \`/api/v1/\` a
 missing or invalid token (401), the rate limit (429) or an unreachable database (503); a 500 can
-happen anywhere. Every response carries \`X-Request-Id\`.
+happen anywhere. Every response carries \`X-Request-Id\`. A problem's \`type\` is a path on this server
+(e.g. \`/problems/not-found\`): GET it for what the problem means and what to do; \`GET /problems\` lists them all.
 `.trim();
 
 export function buildOpenApiDocument(list: readonly ResourceDescriptor[] = descriptors): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registerCommon(registry);
   registerOperations(registry);
+  registerHome(registry);
   const users = list.find((d) => d.name === 'users');
   if (!users) throw new Error('the users resource must be registered (auth returns users)');
   const schemasOf = modelSchemas(list);

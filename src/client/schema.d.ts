@@ -88,6 +88,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Where to start: links to the API, its documentation and the health probes */
+    get: operations['home'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/problems': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every problem type of an error response, and what it means */
+    get: operations['listProblemTypes'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/problems/{type}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What a problem type means: the page its `type` URI leads to */
+    get: operations['getProblemType'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/auth/login': {
     parameters: {
       query?: never;
@@ -732,7 +783,7 @@ export interface components {
      *     }
      */
     Problem: {
-      /** @description A URI reference naming the kind of problem, e.g. /problems/validation-error */
+      /** @description A URI reference naming the kind of problem, e.g. /problems/validation-error: GET it for what it means and what to do */
       type: string;
       title: string;
       status: number;
@@ -749,6 +800,16 @@ export interface components {
       }[];
     } & {
       [key: string]: unknown;
+    };
+    ProblemType: {
+      /** @example /problems/not-found */
+      type: string;
+      status: number;
+      title: string;
+      /** @description When the API answers with it */
+      when: string;
+      /** @description What a client can do about it */
+      fix: string;
     };
     LoginResult: {
       token: string;
@@ -1550,6 +1611,113 @@ export interface operations {
           'text/html': string;
         };
       };
+      500: components['responses']['InternalError'];
+    };
+  };
+  home: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The links (an HTML page for a browser) */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            name: string;
+            links: {
+              api: string;
+              docs: string;
+              openapi: string;
+              problems: string;
+              health: string;
+              readiness: string;
+            };
+          };
+          'text/html': string;
+        };
+      };
+      500: components['responses']['InternalError'];
+    };
+  };
+  listProblemTypes: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The problem types (an HTML page for a browser) */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ProblemType'][];
+          };
+          'text/html': string;
+        };
+      };
+      500: components['responses']['InternalError'];
+    };
+  };
+  getProblemType: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+      };
+      path: {
+        type:
+          | 'validation-error'
+          | 'unauthorized'
+          | 'forbidden'
+          | 'not-found'
+          | 'method-not-allowed'
+          | 'conflict'
+          | 'precondition-failed'
+          | 'payload-too-large'
+          | 'unsupported-media-type'
+          | 'unprocessable'
+          | 'rate-limited'
+          | 'internal-error'
+          | 'service-unavailable'
+          | 'not-ready';
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The problem type (an HTML page for a browser) */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProblemType'];
+          'text/html': string;
+        };
+      };
+      404: components['responses']['NotFound'];
       500: components['responses']['InternalError'];
     };
   };

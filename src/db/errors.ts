@@ -21,11 +21,14 @@ const DRIVER_UNAVAILABLE_KINDS = new Set([
 const CONNECTION_MESSAGES =
   /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Connection refused|terminating connection|server closed the connection|Cannot use a pool after calling end/i;
 
+/** `"serialNumber"` → serialNumber: the driver adapter reports column names as PostgreSQL quotes them. */
+const unquote = (name: string): string => (/^".*"$/.test(name) ? name.slice(1, -1).replace(/""/g, '"') : name);
+
 function fieldsOf(meta: Record<string, unknown> | undefined): string[] {
   const target =
     meta?.target ?? (meta?.driverAdapterError as { cause?: { constraint?: { fields?: string[] } } } | undefined)?.cause?.constraint?.fields;
-  if (Array.isArray(target)) return target.map(String);
-  if (typeof target === 'string') return [target];
+  if (Array.isArray(target)) return target.map((f) => unquote(String(f)));
+  if (typeof target === 'string') return [unquote(target)];
   return [];
 }
 

@@ -14,7 +14,9 @@ export const paramRef = (name: string) => ref('parameters', name);
 
 export const problemSchema = z
   .object({
-    type: z.string().meta({ description: 'A URI reference naming the kind of problem, e.g. /problems/validation-error' }),
+    type: z.string().meta({
+      description: 'A URI reference naming the kind of problem, e.g. /problems/validation-error: GET it for what it means and what to do',
+    }),
     title: z.string(),
     status: z.int(),
     detail: z.string().optional(),

@@ -1,6 +1,7 @@
 /**
  * GET /openapi.json (the OpenAPI document) and GET /docs (Swagger UI on it, its assets under
- * /docs/). Public, outside /api/v1. Swagger UI's page gets its own Content-Security-Policy.
+ * /docs/), and GET / and /problems (home.routes.ts). Public, outside /api/v1. Swagger UI's page
+ * gets its own Content-Security-Policy.
  */
 import { Router, type RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -8,6 +9,7 @@ import swaggerUi from 'swagger-ui-express';
 import { access } from '../access';
 import { only } from '../methods';
 import type { OpenApiDocument } from '../openapi';
+import { homeRoutes } from './home.routes';
 
 const SWAGGER_OPTIONS = {
   // No badge from validator.swagger.io (and no request to it).
@@ -36,6 +38,7 @@ const swaggerCsp: RequestHandler = helmet.contentSecurityPolicy({
 
 export function docsRoutes(document: OpenApiDocument): Router {
   const router = Router();
+  router.use(homeRoutes());
   const json = JSON.stringify(document);
   router
     .route('/openapi.json')
