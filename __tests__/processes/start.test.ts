@@ -46,7 +46,7 @@ describe('npm start on the embedded database', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(service.output()).toMatch(/info\S* stopped/);
-    // the app started the embedded server, so it stopped it too
+    // the app was the embedded server's only user, so the server stopped when it left
     expect(isAlive(serverPid)).toBe(false);
     expect(readState(dir)).toBeUndefined();
   }

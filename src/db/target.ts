@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Config, SshConfig } from '../core/config';
 import { logger } from '../core/logging';
-import { ensureEmbeddedServer } from './embedded';
+import { ensureEmbeddedServer, keepEmbeddedServer } from './embedded';
 import { readKnownHosts } from './known-hosts';
 import { parsePgUrl, redactUrl } from './pg-url';
 import { openSshTunnel, type SshTunnel, type SshTunnelOptions } from './tunnel';
@@ -20,7 +20,7 @@ export interface DatabaseTarget {
   tunnel?: SshTunnel;
   /** The most connections a pool may open to it (unset: DATABASE_POOL_SIZE decides). */
   maxConnections?: number;
-  /** Undoes what opening did: closes the tunnel, stops the embedded server if this process started it. */
+  /** Undoes what opening did: closes the tunnel, or gives up this process's use of the embedded server. */
   release(): Promise<void>;
 }
 
@@ -102,6 +102,11 @@ export async function openDatabaseTarget(config: Readonly<Config>): Promise<Data
   }
   const started = Date.now();
   const embedded = await ensureEmbeddedServer(config.embedded);
+  const kept = keepEmbeddedServer(config.embedded, embedded, (error) =>
+    error
+      ? logger.error(`the embedded PostgreSQL server stopped and could not be started again: ${error.message}`)
+      : logger.warn(`the embedded PostgreSQL server had stopped; started it again on port ${config.embedded.port}`),
+  );
   logger.info(
     `${embedded.startedHere ? 'started' : 'using running'} embedded PostgreSQL at ${redactUrl(embedded.url)} (data in ${config.embedded.dir})`,
     { ms: Date.now() - started },
@@ -114,8 +119,7 @@ export async function openDatabaseTarget(config: Readonly<Config>): Promise<Data
     // ("unnamed prepared statement does not exist", or rows of the other query) —
     // electric-sql/pglite#1046. One connection keeps every request's statements whole.
     maxConnections: EMBEDDED_MAX_CONNECTIONS,
-    release: async () => {
-      if (embedded.startedHere) await embedded.stop();
-    },
+    // The server stops when its last user releases it (src/db/embedded.ts).
+    release: () => kept.release(),
   };
 }
