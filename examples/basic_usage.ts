@@ -63,8 +63,7 @@ async function signIn(baseUrl: string, s: ReturnType<typeof settings>): Promise<
   return { api: createApiClient({ baseUrl, token: login.token }), loggedIn: true };
 }
 
-async function main(): Promise<void> {
-  const s = settings();
+async function main(s: ReturnType<typeof settings>): Promise<void> {
   const started = new Date().toISOString();
   const { api, loggedIn } = await signIn(s.baseUrl, s);
   const me = must('who am I', await api.GET('/api/v1/auth/me'));
@@ -182,7 +181,19 @@ async function main(): Promise<void> {
   console.log('\n✔ done');
 }
 
-main().catch((err: unknown) => {
-  console.error(`\n✘ ${err instanceof Error ? err.message : String(err)}`);
+/** fetch says only "fetch failed"; its cause says why (refused, unknown host, timeout). */
+function explain(err: unknown, baseUrl: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof TypeError) || message !== 'fetch failed') return message;
+  const cause = err.cause as { code?: string; message?: string } | undefined;
+  return (
+    `cannot reach the API at ${baseUrl} (${cause?.code ?? cause?.message ?? 'no answer'}). ` +
+    'Is the server running (npm start)? Set BASE_URL or --base-url to the address it listens on.'
+  );
+}
+
+const s = settings();
+main(s).catch((err: unknown) => {
+  console.error(`\n✘ ${explain(err, s.baseUrl)}`);
   process.exit(1);
 });

@@ -3,6 +3,10 @@ import { ConfigError, loadConfig, type Config } from '../src/core/config';
 import { loadDotenv } from '../src/core/dotenv';
 import { configureLogging, logger } from '../src/core/logging';
 import { setPasswordCost } from '../src/auth/passwords';
+import { explainDatabaseError } from '../src/db/connection-error';
+
+/** The configuration this script loaded, so that a failure can name the database it was about. */
+let loaded: Readonly<Config> | undefined;
 
 export function scriptConfig(): Readonly<Config> {
   loadDotenv();
@@ -10,6 +14,7 @@ export function scriptConfig(): Readonly<Config> {
     const config = loadConfig();
     configureLogging({ ...config.log, format: 'pretty' });
     setPasswordCost(config.auth.passwordCost);
+    loaded = config;
     return config;
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -20,12 +25,13 @@ export function scriptConfig(): Readonly<Config> {
   }
 }
 
-/** Runs a script's main function; any failure is printed and exits 1. */
+/** Runs a script's main function; any failure is printed (a database one with what to fix) and exits 1. */
 export function run(main: () => Promise<void>): void {
   main().then(
     () => process.exit(0),
     (err: unknown) => {
-      logger.error(err instanceof Error ? err.message : String(err));
+      const explained = loaded && explainDatabaseError(err, loaded);
+      logger.error(explained ? explained.message : err instanceof Error ? err.message : String(err));
       process.exit(1);
     },
   );

@@ -7,6 +7,7 @@
  */
 import { runPrismaCli } from '../src/db/migrations';
 import { openDatabaseTarget } from '../src/db/target';
+import { probeDatabase } from '../src/db/connection-error';
 import { run, scriptConfig } from './cli';
 
 run(async () => {
@@ -18,6 +19,8 @@ run(async () => {
   const stop = (): void => undefined; // Ctrl-C reaches the CLI too; we release after it exits
   process.on('SIGINT', stop);
   try {
+    // The CLI would only say it cannot reach host:port; scripts/cli.ts names the variable to fix.
+    await probeDatabase(target.url);
     await runPrismaCli(process.argv.slice(2), target.url, { interactive: true });
   } finally {
     await target.release();

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type Config } from './core/config';
 import { loadDotenv } from './core/dotenv';
 import { configureLogging, logger } from './core/logging';
 import { connectDatabase } from './db/connection';
+import { explainDatabaseError } from './db/connection-error';
 import { applyPendingMigrations } from './db/migrations';
 import { openDatabaseTarget, poolSizeFor } from './db/target';
 import { createApp } from './app';
@@ -28,8 +29,7 @@ function readConfig(): Readonly<Config> {
   }
 }
 
-async function main(): Promise<void> {
-  const config = readConfig();
+async function main(config: Readonly<Config>): Promise<void> {
   configureLogging(config.log);
   setPasswordCost(config.auth.passwordCost);
   const started = Date.now();
@@ -106,7 +106,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((err: unknown) => {
-  logger.error(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+const config = readConfig();
+main(config).catch((err: unknown) => {
+  const explained = explainDatabaseError(err, config) ?? err;
+  logger.error(`start-up failed: ${explained instanceof Error ? explained.message : String(explained)}`);
   process.exit(1);
 });

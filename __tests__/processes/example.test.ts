@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startTestApp, testDatabaseUrl, type TestApp } from '../support/app';
 import { expectLoggedExchangesConform } from '../support/contract-hook';
 import { createUser } from '../support/factories';
-import { ROOT, startService, type Started } from '../support/process';
+import { freePort, ROOT, startService, type Started } from '../support/process';
 
 const logDir = mkdtempSync(path.join(os.tmpdir(), 'backendapi-example-'));
 let runs = 0;
@@ -85,6 +85,14 @@ describe('examples/basic_usage.ts against a running server', () => {
     const { code, output } = await runExample({});
     expect(code).toBe(2);
     expect(output).toContain('Missing a base URL (BASE_URL or --base-url) and a token (TOKEN) or EMAIL and PASSWORD');
+  });
+
+  it('when no server listens at the base URL, then it names the URL and says to start the server, not just "fetch failed"', async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const { code, output } = await runExample({ BASE_URL: nowhere, TOKEN: 'bk_api_whatever' });
+    expect(code).toBe(1);
+    expect(output).toContain(`✘ cannot reach the API at ${nowhere} (ECONNREFUSED). Is the server running (npm start)?`);
+    expect(output).toContain('BASE_URL');
   });
 
   it('when a step fails (a revoked key), then it exits 1 and names the step', async () => {

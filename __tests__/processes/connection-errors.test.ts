@@ -1,0 +1,55 @@
+/**
+ * A script or the service that cannot use its database says which database (URL, password
+ * redacted) and which variable to fix — through each way a script reaches the database: pg
+ * (migrate), Prisma Client (seed), the Prisma CLI (db:pull), and the service's start-up.
+ */
+import { execFile } from 'node:child_process';
+import { freePort, ROOT } from '../support/process';
+
+function run(args: string[], env: Record<string, string>): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--require', require.resolve('tsx/cjs'), ...args],
+      { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'development', ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
+    );
+  });
+}
+
+describe('when the configured database cannot be reached', () => {
+  let url: string;
+  let redacted: string;
+  beforeAll(async () => {
+    const port = await freePort(); // nothing listens there
+    url = `postgresql://app:s3cret-pw@127.0.0.1:${port}/backendapi`;
+    redacted = `postgresql://app:***@127.0.0.1:${port}/backendapi`;
+  });
+
+  it.each([
+    ['npm run migrate', ['scripts/migrate.ts']],
+    ['npm run seed', ['prisma/seed.ts']],
+    ['npm run db:pull', ['scripts/prisma.ts', 'db', 'pull', '--print']],
+    ['npm start', ['src/main.ts']],
+  ])(
+    'then %s exits 1 naming the database and DATABASE_URL, without the password',
+    async (_name, args) => {
+      const { code, output } = await run(args, { DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1' });
+      expect(code).toBe(1);
+      expect(output).toContain(`cannot use the database ${redacted} (`);
+      expect(output).toContain('check DATABASE_URL, or unset it to use the embedded database');
+      expect(output).not.toContain('s3cret-pw');
+    },
+    60_000,
+  );
+
+  it('then a missing database is named the same way', async () => {
+    const { code, output } = await run(['scripts/migrate.ts'], {
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/backendapi_i17_missing',
+    });
+    expect(code).toBe(1);
+    expect(output).toContain(
+      'cannot use the database postgresql://postgres@127.0.0.1:5432/backendapi_i17_missing (database "backendapi_i17_missing" does not exist): check DATABASE_URL',
+    );
+  }, 60_000);
+});
