@@ -11,6 +11,7 @@
  * - other clients: a raw node:http one builds an Exchange and calls `expectConforms`
  *   (shutdown.test.ts); a child process that is a client logs its responses with
  *   support/exchange-log.ts and the test checks them (`expectLoggedExchangesConform`, example.test.ts).
+ * - a browser: processes/swagger-ui.test.ts passes the API responses Swagger UI receives to `checkExchange`.
  *
  * A problem is also kept until the end of the test and fails it in `afterEach`, so a test that
  * catches the rejection (a retry loop, `.catch(() => undefined)`) still fails.
