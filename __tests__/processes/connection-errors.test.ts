@@ -3,19 +3,9 @@
  * redacted) and which variable to fix — through each way a script reaches the database: pg
  * (migrate), Prisma Client (seed), the Prisma CLI (db:pull), and the service's start-up.
  */
-import { execFile } from 'node:child_process';
-import { freePort, ROOT } from '../support/process';
+import { freePort, runTs } from '../support/process';
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--require', require.resolve('tsx/cjs'), ...args],
-      { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'development', ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
-    );
-  });
-}
+const run = (args: string[], env: Record<string, string>) => runTs(args, { NODE_ENV: 'development', ...env });
 
 describe('when the configured database cannot be reached', () => {
   let url: string;

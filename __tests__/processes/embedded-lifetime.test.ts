@@ -4,14 +4,13 @@
  * leaving the app with 503s). A server that goes away anyway is started again by the app, and the
  * last user's exit stops it.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectDatabase } from '../../src/db/connection';
 import { embeddedUrl, isAlive, readState, stopEmbeddedServer } from '../../src/db/embedded';
 import { authHeader, createUser } from '../support/factories';
-import { freePort, ROOT, startService, type Started } from '../support/process';
+import { freePort, runTs, startService, type Started } from '../support/process';
 
 const tsx = ['--require', require.resolve('tsx/cjs')];
 
@@ -38,15 +37,7 @@ describe('the embedded database server and its users', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const dbStop = (...args: string[]): Promise<{ code: number; output: string }> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [...tsx, 'scripts/db-stop.ts', ...args],
-        { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env } },
-        (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
-      );
-    });
+  const dbStop = (...args: string[]) => runTs(['scripts/db-stop.ts', ...args], env);
 
   it('when Studio started it and exits while the app uses it, then it keeps serving the app; the last user stops it', async () => {
     const port = await freePort();
