@@ -5,7 +5,8 @@
  * `status[in]=READY,FAILED`.
  */
 import { once } from 'node:events';
-import type { AddressInfo, Server } from 'node:net';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApiClient, type ApiClient, type components } from '../../src/client';
 import { startTestApp, truncateAll, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
@@ -41,7 +42,9 @@ describe('the typed client', () => {
     expect(created.response.status).toBe(201);
   });
   afterAll(async () => {
-    server.close();
+    // fetch keeps its connections alive: close them, or the worker cannot exit.
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
     await t.close();
   });
 

@@ -9,7 +9,8 @@
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import type { AddressInfo, Server } from 'node:net';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -75,7 +76,9 @@ describe('Swagger UI in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    server?.close();
+    // fetch keeps its connections alive: close them, or the worker cannot exit.
+    server?.closeAllConnections();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     await t?.close();
     rmSync(profile, { recursive: true, force: true });
   });
