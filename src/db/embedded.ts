@@ -157,18 +157,22 @@ export function keepEmbeddedServer(
     const state = readState(options.dir);
     if (restarting || (state !== undefined && isAlive(state.pid))) return;
     restarting = true;
-    ensureEmbeddedServer(options)
-      .then(
-        (handle) => {
-          const previous = current;
-          current = handle;
-          onRestart();
-          return previous.release();
-        },
-        (err: unknown) => onRestart(err as Error),
-      )
+    // Something may still serve the port without its state file (the data directory was removed
+    // under it): then leave it be rather than start a second server that cannot listen.
+    canConnect(options.port)
+      .then((served) => (served ? undefined : restart()))
       .finally(() => (restarting = false));
   }, 1_000);
+  const restart = (): Promise<void> =>
+    ensureEmbeddedServer(options).then(
+      (handle) => {
+        const previous = current;
+        current = handle;
+        onRestart();
+        return previous.release();
+      },
+      (err: unknown) => onRestart(err as Error),
+    );
   timer.unref();
   return {
     release: async () => {
