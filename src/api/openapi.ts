@@ -30,7 +30,9 @@ owner's object is a 404.
 **Listing.** \`GET /api/v1/{resource}\` takes \`limit\` (1–${MAX_LIMIT}, default ${DEFAULT_LIMIT}), \`cursor\`, \`sort\`
 (comma list, \`-\` for descending), \`fields\`, \`include\`, \`count\` and filters \`field=value\` or
 \`field[op]=value\` with op one of eq, ne, gt, gte, lt, lte, in, nin, contains, icontains, startsWith,
-isNull (those that apply to the field's type). Comma lists are sent as one parameter: \`sort=-createdAt,name\`.
+isNull (those that apply to the field's type): one \`deepObject\` parameter per field, e.g.
+\`status[in]=READY,FAILED\` (in Swagger UI, type \`{"in": "READY,FAILED"}\` into the \`status\` box).
+Comma lists are sent as one parameter: \`sort=-createdAt,name\`.
 
 **Writes.** POST takes one object or an array (all or none); PATCH is a partial update; \`If-Match\`
 guards PATCH and DELETE (412 when stale); \`Idempotency-Key\` makes a POST safe to retry. Every
