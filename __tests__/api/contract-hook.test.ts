@@ -136,6 +136,20 @@ describe('every response a test receives is checked against the OpenAPI document
     }
   });
 
+  it('when a problem names a type that has no page, then the check fails', () => {
+    const headers = { 'content-type': 'application/problem+json; charset=utf-8', 'x-request-id': 'r2' };
+    const problem = (type: string) => ({
+      method: 'GET',
+      url: '/nowhere',
+      status: 404,
+      headers,
+      body: { type, title: 'Not Found', status: 404, detail: 'x', instance: '/nowhere', requestId: 'r2' },
+    });
+    expect(() => expectConforms(problem('/problems/not-found'))).not.toThrow();
+    expect(() => expectConforms(problem('/problems/made-up'))).toThrow(/problem type \/problems\/made-up has no page/);
+    takeViolations();
+  });
+
   it('when a path is exempt (Swagger UI’s files), then only the checks every response gets apply', async () => {
     await request(t.app).get('/docs/swagger-ui.css').expect(200);
     const missing = await request(t.app).get('/docs/no-such-file.js').expect(404);

@@ -3,7 +3,7 @@
  * documented (else the response must be the 404 / 405 problem), the status is documented for
  * the operation, the headers the API sets are documented (and required ones present), the
  * content type is one the operation declares and the body matches its schema (JSON Schema
- * 2020-12, ajv). Every check records what it saw, so a test can ask which operations were
+ * 2020-12, ajv); a problem's `type` is one that GET /problems/{type} describes. Every check records what it saw, so a test can ask which operations were
  * never exercised.
  *
  * A response is an `Exchange`, whichever client received it: supertest (`fromSupertest`),
@@ -15,6 +15,7 @@ import addFormats from 'ajv-formats';
 import type { Response } from 'supertest';
 import { openApiDocument, type OpenApiDocument } from '../../src/api/openapi';
 import { BEFORE_ROUTING } from '../../src/api/openapi/common';
+import { PROBLEM_TYPES } from '../../src/api/problem-types';
 
 type Json = Record<string, unknown>;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
@@ -142,6 +143,13 @@ export class Contract {
     const problems: string[] = [];
     const type = mediaType(res.headers);
     if (!res.headers['x-request-id']) problems.push(`${label}: no X-Request-Id`);
+    // A problem's type leads to its page (GET /problems/{type}), so it must be one that has one.
+    const problemType = type === 'application/problem+json' ? (res.body as { type?: unknown } | undefined)?.type : undefined;
+    if (typeof problemType === 'string') {
+      const slug = /^\/problems\/([a-z0-9-]+)$/.exec(problemType)?.[1];
+      if (!slug || !Object.hasOwn(PROBLEM_TYPES, slug))
+        problems.push(`${label}: problem type ${problemType} has no page (src/api/problem-types.ts)`);
+    }
     // A HEAD response has the headers of the GET, and no body to check.
     const body = (segments: string[]): string[] => (head ? [] : this.validate(segments, res.body, label));
 
