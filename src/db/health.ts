@@ -1,5 +1,5 @@
 import type { Database } from './connection';
-import { listMigrations, migrationState } from './migrations';
+import { failedMigrationAdvice, listMigrations, migrationState } from './migrations';
 
 export interface CheckResult {
   name: string;
@@ -27,7 +27,7 @@ export function databaseChecks(db: Database, migrations = listMigrations()): () 
     try {
       const state = await withTimeout(migrationState(db.pool, db.schema, migrations), PROBE_TIMEOUT_MS, 'the database');
       const migrationCheck: CheckResult = state.failed.length
-        ? { name: 'migrations', ok: false, detail: `failed migration(s): ${state.failed.join(', ')}` }
+        ? { name: 'migrations', ok: false, detail: state.failed.map(failedMigrationAdvice).join('; ') }
         : state.pending.length
           ? { name: 'migrations', ok: false, detail: `${state.pending.length} pending migration(s): ${state.pending.join(', ')}` }
           : { name: 'migrations', ok: true, detail: `${state.applied.length} applied` };
