@@ -1,6 +1,6 @@
 /**
  * npm run migrate:resolve -- --applied <migration> | --rolled-back <migration> [--schema <file>]
- * Settles a failed migration in the history with Prisma's `migrate resolve`:
+ * Settles a failed migration in the history as Prisma's `migrate resolve` does:
  *   --rolled-back  you undid what it did (or it changed nothing): `npm run migrate` runs it again;
  *   --applied      you completed it by hand: it counts as applied and is not run again.
  * `--applied` also baselines a migration that was never run (its changes are already there).
@@ -38,15 +38,17 @@ run(async () => {
   const config = scriptConfig();
   const target = await openDatabaseTarget(config);
   const { config: pgConfig, schema } = parsePgUrl(target.url);
-  const read = async (): Promise<MigrationStatus> => {
+  const withClient = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client({ ...pgConfig, connectionTimeoutMillis: config.database.connectTimeoutMs });
     await client.connect();
     try {
-      return migrationStatus(await readHistory(client, quoteIdent(schema)), paths.migrationsDir);
+      return await work(client);
     } finally {
       await client.end();
     }
   };
+  const read = (): Promise<MigrationStatus> =>
+    withClient(async (c) => migrationStatus(await readHistory(c, quoteIdent(schema)), paths.migrationsDir));
   try {
     logger.info(`database: ${describeTarget(config, target)}, schema ${schema}`);
     const before = stateOf(await read(), name);
@@ -57,11 +59,23 @@ run(async () => {
       );
     }
     if (applied !== undefined && before === 'applied') throw new Error(`${name} is already applied`);
-    const flag = applied !== undefined ? '--applied' : '--rolled-back';
-    try {
-      await runPrismaCli(['migrate', 'resolve', flag, name, ...paths.cliArgs], target.url);
-    } catch (err) {
-      throw err instanceof PrismaCliError ? new Error(`prisma migrate resolve ${flag} ${name} failed:\n${err.output.trim()}`) : err;
+    if (applied !== undefined) {
+      try {
+        await runPrismaCli(['migrate', 'resolve', '--applied', name, ...paths.cliArgs], target.url);
+      } catch (err) {
+        throw err instanceof PrismaCliError ? new Error(`prisma migrate resolve --applied ${name} failed:\n${err.output.trim()}`) : err;
+      }
+    } else {
+      // What `prisma migrate resolve --rolled-back` does (the schema engine's markMigrationRolledBack).
+      // The 6.19 CLI first checks the database with the native schema engine even when a driver
+      // adapter is configured (it does not for --applied), and that engine is not installed here.
+      await withClient((c) =>
+        c.query(
+          `UPDATE ${quoteIdent(schema)}."_prisma_migrations" SET rolled_back_at = now()
+            WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL`,
+          [name],
+        ),
+      );
     }
     const after = await read();
     logger.info(`${name}: ${before} → ${applied !== undefined ? 'applied' : 'rolled back (pending)'}`);
