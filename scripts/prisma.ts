@@ -1,5 +1,5 @@
 /**
- * Runs the Prisma CLI (migrate dev, db pull, …) against the configured database: DATABASE_URL,
+ * Runs the Prisma CLI (db pull, …) against the configured database: DATABASE_URL,
  * or the embedded server, started for the duration of the command if it was not running.
  * Usage: tsx scripts/prisma.ts <prisma arguments>
  * Not `studio`: Prisma 6.19's needs a native engine from Prisma's binary host; `npm run studio`

@@ -147,12 +147,9 @@ export async function applyPendingMigrations(pool: pg.Pool, quotedSchema: string
   try {
     await deployMigrations(url);
   } catch (err) {
-    if (err instanceof MigrationFailedError && err.migration)
-      throw new Error(
-        `${err.message}
-${failedMigrationAdvice(err.migration)}`,
-        { cause: err },
-      );
+    if (err instanceof MigrationFailedError && err.migration) {
+      throw new Error(`${err.message}; ${failedMigrationAdvice(err.migration)}`, { cause: err });
+    }
     throw err;
   }
   return before.pending;
