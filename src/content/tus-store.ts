@@ -13,6 +13,14 @@ import type { PrismaClient, Prisma } from '../generated/prisma/client';
 import type { ContentStore } from '../storage';
 import { isUploadId } from '../storage/keys';
 import { IdleTimer } from './idle';
+import type { HttpError } from '../core/errors';
+
+/** An error @tus/server passes on as the response (the route turns its body into problem+json). */
+export function tusError(err: HttpError): Error & { status_code: number; body: string } {
+  const body = JSON.stringify({ type: err.type, title: err.title, detail: err.detail, errors: err.errors, headers: err.headers });
+  return Object.assign(new Error(err.message), { status_code: err.status, body });
+}
+
 
 export interface UploadRecord {
   recordingId: string;
@@ -81,7 +89,7 @@ export class ContentTusStore extends DataStore {
 
   /** A PATCH body: appended to the staged bytes; a sender that stalls is cut off (what arrived stays). */
   override async write(source: Readable, id: string, offset: number): Promise<number> {
-    let stalled: Error | undefined;
+    let stalled: HttpError | undefined;
     const watched = new Transform({
       transform(chunk: Buffer, _enc, done) {
         idle.touch();
@@ -97,7 +105,7 @@ export class ContentTusStore extends DataStore {
     source.pipe(watched);
     try {
       const size = await this.store.staging.append(id, offset, watched);
-      if (stalled) throw stalled;
+      if (stalled) throw tusError(stalled as HttpError);
       return size;
     } finally {
       idle.stop();

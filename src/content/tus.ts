@@ -16,19 +16,15 @@ import type { Upload } from '@tus/utils';
 import type { Principal } from '../auth/principal';
 import { HttpError, badRequest } from '../core/errors';
 import type { ContentService } from './service';
-import { ContentTusStore } from './tus-store';
+import { ContentTusStore, tusError } from './tus-store';
+
+export { tusError };
 
 /** What the route knows about a tus request before @tus/server sees it. */
 export interface TusCall {
   principal: Principal;
   recordingId: string;
   ifMatch: string | undefined;
-}
-
-/** An error @tus/server passes on as the response (the route turns its body into problem+json). */
-export function tusError(err: HttpError): Error & { status_code: number; body: string } {
-  const body = JSON.stringify({ type: err.type, title: err.title, detail: err.detail, errors: err.errors, headers: err.headers });
-  return Object.assign(new Error(err.message), { status_code: err.status, body });
 }
 
 const asTus = (err: unknown): unknown => (err instanceof HttpError ? tusError(err) : err);
