@@ -48,6 +48,9 @@ export class Inspector extends Transform {
   constructor(private readonly options: InspectOptions) {
     super({ highWaterMark: 1024 * 1024 });
     this.idle = new IdleTimer(options.idleTimeoutMs, (err) => this.destroy(err));
+    // Its errors reach the caller through the pipeline that reads it; this keeps a late one
+    // (a source still writing into it after it failed) from being an uncaught 'error' event.
+    this.on('error', () => undefined);
   }
 
   /** The size, checksum and header facts, once the stream has ended without error. */

@@ -16,6 +16,16 @@ import { ObjectNotFound, type ByteRange, type ContentStore, type StoredObject, t
 
 const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
+/** fsync: the bytes are on disk before a row may point to them. */
+async function syncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 export class FileSystemStore implements ContentStore {
   readonly kind = 'filesystem';
   readonly staging: UploadStaging;
@@ -41,15 +51,12 @@ export class FileSystemStore implements ContentStore {
     const target = this.pathOf(key);
     await mkdir(this.tmp, { recursive: true });
     const temp = path.join(this.tmp, randomUUID());
-    const handle = await open(temp, 'wx');
     try {
-      await pipeline(source, createWriteStream('', { fd: handle, autoClose: false, highWaterMark: 1024 * 1024 }), { signal });
-      await handle.sync();
-      await handle.close();
+      await pipeline(source, createWriteStream(temp, { flags: 'wx', highWaterMark: 1024 * 1024 }), { signal });
+      await syncFile(temp);
       await mkdir(path.dirname(target), { recursive: true });
       await rename(temp, target);
     } catch (err) {
-      await handle.close().catch(() => undefined);
       await rm(temp, { force: true });
       throw err;
     }
@@ -153,12 +160,7 @@ class FileSystemStaging implements UploadStaging {
   }
 
   async promote(id: string, key: string): Promise<boolean> {
-    const handle = await open(this.file(id), 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await syncFile(this.file(id));
     const target = this.objectPath(key);
     await mkdir(path.dirname(target), { recursive: true });
     await rename(this.file(id), target);

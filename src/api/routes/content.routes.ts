@@ -82,6 +82,17 @@ export function contentRoutes(content: ContentService): Router {
       if (!row.contentKey || !row.sha256 || row.sizeBytes === null) throw notFound(`The recording ${id} has no content`);
       const size = Number(row.sizeBytes);
       const etag = contentEtag(row.sha256);
+      const ifRange = req.get('if-range');
+      const range = ifRange !== undefined && ifRange !== etag ? ({ kind: 'full' } as const) : parseRange(req.get('range'), size);
+      if (range.kind === 'unsatisfiable') {
+        throw new HttpError({
+          status: 416,
+          type: 'range-not-satisfiable',
+          title: 'Range Not Satisfiable',
+          detail: `The range ${req.get('range') ?? ''} selects no byte of the ${size}-byte content`,
+          headers: { 'Content-Range': `bytes */${size}` },
+        });
+      }
       res.setHeader('ETag', etag);
       res.setHeader('Accept-Ranges', 'bytes');
       res.setHeader('Cache-Control', 'private, no-cache');
@@ -94,17 +105,6 @@ export function contentRoutes(content: ContentService): Router {
         return;
       }
       res.setHeader('Repr-Digest', reprDigest(row.sha256));
-      const ifRange = req.get('if-range');
-      const range = ifRange !== undefined && ifRange !== etag ? ({ kind: 'full' } as const) : parseRange(req.get('range'), size);
-      if (range.kind === 'unsatisfiable') {
-        throw new HttpError({
-          status: 416,
-          type: 'range-not-satisfiable',
-          title: 'Range Not Satisfiable',
-          detail: `The range ${req.get('range') ?? ''} selects no byte of the ${size}-byte content`,
-          headers: { 'Content-Range': `bytes */${size}` },
-        });
-      }
       const part = range.kind === 'partial' ? range.range : undefined;
       if (part) {
         res.status(206);
