@@ -25,6 +25,8 @@ export interface TusCall {
   principal: Principal;
   recordingId: string;
   ifMatch: string | undefined;
+  /** The creation URL as the client sent it (/api/v1/recordings/{id}/uploads). */
+  uploadsPath: string;
 }
 
 const asTus = (err: unknown): unknown => (err instanceof HttpError ? tusError(err) : err);
@@ -44,7 +46,7 @@ export function createTusServer({ content, corsOrigins, callOf }: TusOptions): {
     datastore: store,
     maxSize: limits.maxBytes,
     namingFunction: () => randomUUID(),
-    generateUrl: (req, { id }) => `${new URL(req.url).pathname.replace(/\/$/, '')}/${id}`,
+    generateUrl: (req, { id }) => `${callOf(req).uploadsPath}/${id}`,
     getFileIdFromRequest: (_req, last) => last,
     disableTerminationForFinishedUploads: true,
     allowedOrigins: (origin) => corsOrigins.includes(origin),

@@ -52,7 +52,7 @@ export function uploadRoutes(content: ContentService, corsOrigins: readonly stri
       const record = await store.record(uploadId);
       if (!record || record.recordingId !== recording.id) throw notFound(`No upload ${uploadId} of recording ${recordingId}`);
     }
-    calls.set(req, { principal, recordingId, ifMatch: req.get('if-match') });
+    calls.set(req, { principal, recordingId, ifMatch: req.get('if-match'), uploadsPath: `${req.baseUrl}/recordings/${recordingId}/uploads` });
     const response = await server.handleWeb(new NodeRequest({ req, res }));
     // CORS answers are for the configured origins only (the app's cors middleware decides).
     const origin = req.get('origin');
