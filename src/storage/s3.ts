@@ -37,7 +37,8 @@ export class S3Store implements ContentStore {
       region: config.region,
       endpoint: config.endpoint,
       forcePathStyle: config.forcePathStyle,
-      credentials: config.credentials,
+      // a copy: the SDK annotates the object, and the configuration is frozen
+      credentials: config.credentials && { ...config.credentials },
     });
     this.staging = new S3Staging(this, `${config.prefix}staging/`, config.partSizeBytes);
   }
@@ -65,14 +66,20 @@ export class S3Store implements ContentStore {
       queueSize: 4,
       leavePartsOnError: false,
     });
+    // Failing the body (not upload.abort(), whose promise settles before the multipart upload is
+    // aborted) makes done() reject only after lib-storage has sent AbortMultipartUpload.
     const fail = (err: unknown): void => {
       body.destroy(err instanceof Error ? err : new Error(String(err)));
-      void upload.abort().catch(() => undefined);
     };
     source.on('error', fail);
     signal?.addEventListener('abort', () => fail(signal.reason), { once: true });
     source.pipe(body);
-    await upload.done();
+    try {
+      await upload.done();
+    } catch (err) {
+      // lib-storage reports its own "Upload aborted"; the cause is the source's error (a 413, a client gone).
+      throw source.errored ?? (signal?.aborted ? signal.reason : err);
+    }
     if (signal?.aborted || source.errored) {
       // The object was completed in the race with the abort: take it away again.
       await this.removeFull(fullKey);
