@@ -58,7 +58,16 @@ export function createApp(deps: AppDeps): Express {
       exposedHeaders: [
         ...['Location', 'ETag', 'Link', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'],
         ...['Content-Range', 'Accept-Ranges', 'Content-Disposition', 'Repr-Digest'],
-        ...['Tus-Resumable', 'Tus-Version', 'Tus-Extension', 'Tus-Max-Size', 'Upload-Offset', 'Upload-Length', 'Upload-Expires', 'Upload-Metadata'],
+        ...[
+          'Tus-Resumable',
+          'Tus-Version',
+          'Tus-Extension',
+          'Tus-Max-Size',
+          'Upload-Offset',
+          'Upload-Length',
+          'Upload-Expires',
+          'Upload-Metadata',
+        ],
       ],
       maxAge: 600,
     }),

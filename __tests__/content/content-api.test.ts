@@ -30,8 +30,17 @@ beforeEach(async () => {
 });
 
 const put = (id: unknown, body: Buffer, user = alice) =>
-  request(t.app).put(`/api/v1/recordings/${String(id)}/content`).set(authHeader(user.token)).set('Content-Type', 'application/octet-stream').send(body);
-const get = (id: unknown, user = alice) => request(t.app).get(`/api/v1/recordings/${String(id)}/content`).set(authHeader(user.token)).buffer(true).parse(binary);
+  request(t.app)
+    .put(`/api/v1/recordings/${String(id)}/content`)
+    .set(authHeader(user.token))
+    .set('Content-Type', 'application/octet-stream')
+    .send(body);
+const get = (id: unknown, user = alice) =>
+  request(t.app)
+    .get(`/api/v1/recordings/${String(id)}/content`)
+    .set(authHeader(user.token))
+    .buffer(true)
+    .parse(binary);
 
 describe('uploading and downloading a file', () => {
   test('when an EDF file is PUT, then the recording gets its size, checksum, READY and the header facts, in one event', async () => {
@@ -54,7 +63,10 @@ describe('uploading and downloading a file', () => {
     expect(res.body).not.toHaveProperty('contentKey');
     const events = await t.db.prisma.eventLog.findMany({ where: { entityId: String(rec.id), action: 'recording.content_uploaded' } });
     expect(events).toHaveLength(1);
-    expect(events[0]?.changes).toMatchObject({ before: { sampleRateHz: 100, channelCount: 9, status: 'PENDING' }, after: { sampleRateHz: 200, channelCount: 2 } });
+    expect(events[0]?.changes).toMatchObject({
+      before: { sampleRateHz: 100, channelCount: 9, status: 'PENDING' },
+      after: { sampleRateHz: 200, channelCount: 2 },
+    });
 
     const down = await get(rec.id).expect(200);
     expect(Buffer.compare(down.body as Buffer, file)).toBe(0);
@@ -74,7 +86,10 @@ describe('uploading and downloading a file', () => {
     const digest = `sha-256=:${createHash('sha256').update(file).digest('base64')}:`;
     const res = await put(rec.id, file).set('Content-Digest', digest).expect(201);
     expect(res.body).toMatchObject({ sampleRateHz: 16000, channelCount: 2, durationMs: 500 });
-    const head = await request(t.app).head(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).expect(200);
+    const head = await request(t.app)
+      .head(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .expect(200);
     expect(head.headers['content-length']).toBe(String(file.length));
     expect(head.headers['content-disposition']).toBe('attachment; filename="ward_.._rounds _am_.wav"');
   });
@@ -87,7 +102,11 @@ describe('uploading and downloading a file', () => {
     expect((part.body as Buffer).toString()).toBe('56789');
     expect(part.headers['content-range']).toBe('bytes 5-9/20');
     expect(((await get(rec.id).set('Range', 'bytes=-3').expect(206)).body as Buffer).toString()).toBe('hij');
-    const none = await request(t.app).get(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).set('Range', 'bytes=20-').expect(416);
+    const none = await request(t.app)
+      .get(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .set('Range', 'bytes=20-')
+      .expect(416);
     expect(none.headers['content-range']).toBe('bytes */20');
     expect(none.headers['content-type']).toMatch(/problem\+json/);
     // an If-Range for another version gets the whole file
@@ -97,12 +116,19 @@ describe('uploading and downloading a file', () => {
   test('when If-None-Match names the content, then 304', async () => {
     const rec = await createRecording(t.app, alice, { format: 'application/octet-stream' });
     const up = await put(rec.id, Buffer.from('abc')).expect(201);
-    await request(t.app).get(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).set('If-None-Match', up.headers.etag as string).expect(304);
+    await request(t.app)
+      .get(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .set('If-None-Match', up.headers.etag as string)
+      .expect(304);
   });
 
   test('when the recording has no content, or is someone else’s, then 404 problem+json', async () => {
     const rec = await createRecording(t.app, alice);
-    const res = await request(t.app).get(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).expect(404);
+    const res = await request(t.app)
+      .get(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .expect(404);
     expect(res.body.detail).toMatch(/no content/);
     await put(rec.id, Buffer.from('x'), bob).expect(404);
   });
@@ -134,7 +160,9 @@ describe('refusals keep the previous content and the row', () => {
 
   test('when the Content-Digest does not match, then 422 digest-mismatch', async () => {
     const { id, row } = await withContent();
-    const res = await put(id, edfFile({ signals: eeg, records: 3 })).set('Repr-Digest', `sha-256=:${Buffer.alloc(32).toString('base64')}:`).expect(422);
+    const res = await put(id, edfFile({ signals: eeg, records: 3 }))
+      .set('Repr-Digest', `sha-256=:${Buffer.alloc(32).toString('base64')}:`)
+      .expect(422);
     expect(res.body.type).toBe('/problems/digest-mismatch');
     await unchanged(id, row);
   });
@@ -162,8 +190,15 @@ describe('refusals keep the previous content and the row', () => {
 
   test('when a chunked body passes the limit, then 413 and no partial object', async () => {
     const { id } = await withContent();
-    const { body: row } = await request(t.app).patch(`/api/v1/recordings/${id}`).set(authHeader(alice.token)).send({ format: 'application/octet-stream' }).expect(200);
-    const req = request(t.app).put(`/api/v1/recordings/${id}/content`).set(authHeader(alice.token)).set('Content-Type', 'application/octet-stream');
+    const { body: row } = await request(t.app)
+      .patch(`/api/v1/recordings/${id}`)
+      .set(authHeader(alice.token))
+      .send({ format: 'application/octet-stream' })
+      .expect(200);
+    const req = request(t.app)
+      .put(`/api/v1/recordings/${id}/content`)
+      .set(authHeader(alice.token))
+      .set('Content-Type', 'application/octet-stream');
     for (let i = 0; i < 40; i++) req.write(Buffer.alloc(64 * 1024, i));
     const res = await req.expect(413);
     expect(res.body.detail).toMatch(/largest file/);
@@ -186,7 +221,11 @@ describe('refusals keep the previous content and the row', () => {
 
   test('when a client changes sha256 of a recording with content, then 409', async () => {
     const { id } = await withContent();
-    await request(t.app).patch(`/api/v1/recordings/${id}`).set(authHeader(alice.token)).send({ sha256: 'b'.repeat(64) }).expect(409);
+    await request(t.app)
+      .patch(`/api/v1/recordings/${id}`)
+      .set(authHeader(alice.token))
+      .send({ sha256: 'b'.repeat(64) })
+      .expect(409);
   });
 });
 
@@ -194,19 +233,31 @@ describe('deleting', () => {
   test('when the content is deleted, then 204, the recording is PENDING without size and checksum, and the object is gone', async () => {
     const rec = await createRecording(t.app, alice, { format: 'audio/wav', modality: 'AUDIO' });
     await put(rec.id, wavFile({ channels: 1, sampleRate: 8000, bitsPerSample: 16, frames: 80 })).expect(201);
-    await request(t.app).delete(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).expect(204);
-    const row = await request(t.app).get(`/api/v1/recordings/${String(rec.id)}`).set(authHeader(alice.token)).expect(200);
+    await request(t.app)
+      .delete(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .expect(204);
+    const row = await request(t.app)
+      .get(`/api/v1/recordings/${String(rec.id)}`)
+      .set(authHeader(alice.token))
+      .expect(200);
     expect(row.body).toMatchObject({ status: 'PENDING', sizeBytes: null, sha256: null });
     expect(row.body.metadata).not.toHaveProperty('fileHeader');
     expect(await t.keys()).toEqual([]);
     expect(await t.db.prisma.eventLog.count({ where: { entityId: String(rec.id), action: 'recording.content_deleted' } })).toBe(1);
-    await request(t.app).delete(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).expect(404);
+    await request(t.app)
+      .delete(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .expect(404);
   });
 
   test('when a recording with content is deleted, then its file goes after the row', async () => {
     const rec = await createRecording(t.app, alice, { format: 'application/octet-stream' });
     await put(rec.id, Buffer.from('bytes')).expect(201);
-    await request(t.app).delete(`/api/v1/recordings/${String(rec.id)}`).set(authHeader(alice.token)).expect(204);
+    await request(t.app)
+      .delete(`/api/v1/recordings/${String(rec.id)}`)
+      .set(authHeader(alice.token))
+      .expect(204);
     expect(await t.keys()).toEqual([]);
   });
 });

@@ -22,7 +22,10 @@ const eeg = [
 
 describe('EDF, EDF+ and BDF headers', () => {
   test('when an EDF+ file is read, then rates, channels, duration, start and labels come from its header', () => {
-    const facts = read('application/x-edf', edfFile({ signals: [...eeg, { label: 'EDF Annotations', samplesPerRecord: 60 }], records: 10, reserved: 'EDF+C' }));
+    const facts = read(
+      'application/x-edf',
+      edfFile({ signals: [...eeg, { label: 'EDF Annotations', samplesPerRecord: 60 }], records: 10, reserved: 'EDF+C' }),
+    );
     expect(facts).toMatchObject({ sampleRateHz: 256, channelCount: 3, durationMs: 10_000, recordedAt: new Date('2026-03-02T21:30:05Z') });
     expect(facts.fileHeader).toMatchObject({ format: 'EDF+C', dataRecords: 10, recordDurationSeconds: 1 });
     expect((facts.fileHeader.signals as Array<{ label: string }>).map((s) => s.label)).toEqual(['EEG Fp1', 'EEG Fp2', 'ECG']);
@@ -74,11 +77,15 @@ describe('WAV headers', () => {
   });
 
   test('when the data size is the streaming placeholder, then the file size gives the duration', () => {
-    expect(read('audio/x-wav', wavFile({ channels: 1, sampleRate: 1000, bitsPerSample: 16, frames: 500, dataSizeField: 0xffffffff })).durationMs).toBe(500);
+    expect(
+      read('audio/x-wav', wavFile({ channels: 1, sampleRate: 1000, bitsPerSample: 16, frames: 500, dataSizeField: 0xffffffff })).durationMs,
+    ).toBe(500);
   });
 
   test('when the file is cut short of its data chunk, then it is malformed', () => {
-    expect(() => read('audio/wav', wavFile({ channels: 1, sampleRate: 1000, bitsPerSample: 16, frames: 500, truncate: 100 }))).toThrow(/data chunk says/);
+    expect(() => read('audio/wav', wavFile({ channels: 1, sampleRate: 1000, bitsPerSample: 16, frames: 500, truncate: 100 }))).toThrow(
+      /data chunk says/,
+    );
   });
 
   test('when it is not RIFF/WAVE, then it is malformed', () => {

@@ -60,10 +60,13 @@ describe('the S3 driver', () => {
   test('when the source fails in the middle of a multipart write, then the multipart upload is aborted and no object is left', async () => {
     // The commands the driver sends, seen through the SDK's own middleware stack (the server here cannot list multipart uploads).
     const sent: string[] = [];
-    store.client.middlewareStack.add((next, context) => (args) => {
-      sent.push(String(context.commandName));
-      return next(args);
-    }, { step: 'initialize', name: 'recordCommands' });
+    store.client.middlewareStack.add(
+      (next, context) => (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCommands' },
+    );
     const source = new PassThrough();
     const writing = store.write(KEY, source);
     source.write(bytes(6 * 1024 * 1024));
@@ -120,14 +123,27 @@ describe('the content API on S3', () => {
     const alice = await createUser(t.db);
     const rec = await createRecording(t.app, alice);
     const file = edfFile({ signals: [{ label: 'EEG O1', samplesPerRecord: 256 }], records: 40 });
-    const up = await request(t.app).put(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).send(file).expect(201);
+    const up = await request(t.app)
+      .put(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .send(file)
+      .expect(201);
     expect(up.body).toMatchObject({ sha256: sha256(file), channelCount: 1, durationMs: 40_000 });
     expect(await t.keys()).toHaveLength(1);
-    const part = await request(t.app).get(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).set('Range', 'bytes=256-511').buffer(true).parse(binary).expect(206);
+    const part = await request(t.app)
+      .get(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .set('Range', 'bytes=256-511')
+      .buffer(true)
+      .parse(binary)
+      .expect(206);
     expect(Buffer.compare(part.body as Buffer, file.subarray(256, 512))).toBe(0);
     const ready = await request(t.app).get('/readyz').expect(200);
     expect(ready.body.checks).toContainEqual({ name: 'storage', ok: true, detail: 's3' });
-    await request(t.app).delete(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).expect(204);
+    await request(t.app)
+      .delete(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .expect(204);
     expect(await t.keys()).toEqual([]);
   });
 
@@ -146,7 +162,12 @@ describe('the content API on S3', () => {
         onError: reject,
       }).start();
     });
-    const down = await request(t.app).get(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).buffer(true).parse(binary).expect(200);
+    const down = await request(t.app)
+      .get(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
     expect(sha256(down.body as Buffer)).toBe(sha256(file));
     const staged = [];
     for await (const s of t.store.staging.list()) staged.push(s);

@@ -44,12 +44,21 @@ describe('the tus protocol', () => {
     const rec = await createRecording(t.app, alice, { format: 'application/octet-stream' });
     const uploads = `/api/v1/recordings/${String(rec.id)}/uploads`;
     const options = await request(t.app).options(uploads).set(authHeader(alice.token)).expect(204);
-    expect(options.headers).toMatchObject({ 'tus-version': '1.0.0', 'tus-extension': 'creation,creation-with-upload,termination,expiration' });
+    expect(options.headers).toMatchObject({
+      'tus-version': '1.0.0',
+      'tus-extension': 'creation,creation-with-upload,termination,expiration',
+    });
 
     const missing = await request(t.app).post(uploads).set(authHeader(alice.token)).set('Upload-Length', '10').expect(412);
     expect(missing.headers['content-type']).toMatch(/problem\+json/);
 
-    const created = await request(t.app).post(uploads).set(authHeader(alice.token)).set(TUS).set('Upload-Length', '10').set('Upload-Metadata', `filename ${b64('a.bin')}`).expect(201);
+    const created = await request(t.app)
+      .post(uploads)
+      .set(authHeader(alice.token))
+      .set(TUS)
+      .set('Upload-Length', '10')
+      .set('Upload-Metadata', `filename ${b64('a.bin')}`)
+      .expect(201);
     const url = created.headers.location as string;
     expect(url).toMatch(new RegExp(`^${uploads}/[0-9a-f-]{36}$`));
 
@@ -58,12 +67,23 @@ describe('the tus protocol', () => {
     await request(t.app).head(url).set(authHeader(bob.token)).set(TUS).expect(404);
 
     const patch = (offset: number, body: string) =>
-      request(t.app).patch(url).set(authHeader(alice.token)).set(TUS).set('Upload-Offset', String(offset)).set('Content-Type', 'application/offset+octet-stream').send(Buffer.from(body));
+      request(t.app)
+        .patch(url)
+        .set(authHeader(alice.token))
+        .set(TUS)
+        .set('Upload-Offset', String(offset))
+        .set('Content-Type', 'application/offset+octet-stream')
+        .send(Buffer.from(body));
     expect((await patch(0, '01234').expect(204)).headers['upload-offset']).toBe('5');
     await patch(2, 'xxxxx').expect(409);
     await patch(5, '56789').expect(204);
 
-    const down = await request(t.app).get(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).buffer(true).parse(binary).expect(200);
+    const down = await request(t.app)
+      .get(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
     expect((down.body as Buffer).toString()).toBe('0123456789');
     expect(await t.db.prisma.contentUpload.count()).toBe(0);
     await request(t.app).head(url).set(authHeader(alice.token)).set(TUS).expect(404);
@@ -71,7 +91,14 @@ describe('the tus protocol', () => {
 
   test('when an upload is abandoned with DELETE, then its bytes and row are gone', async () => {
     const rec = await createRecording(t.app, alice, { format: 'application/octet-stream' });
-    const created = await request(t.app).post(`/api/v1/recordings/${String(rec.id)}/uploads`).set(authHeader(alice.token)).set(TUS).set('Upload-Length', '100').set('Content-Type', 'application/offset+octet-stream').send(Buffer.alloc(40, 1)).expect(201);
+    const created = await request(t.app)
+      .post(`/api/v1/recordings/${String(rec.id)}/uploads`)
+      .set(authHeader(alice.token))
+      .set(TUS)
+      .set('Upload-Length', '100')
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(Buffer.alloc(40, 1))
+      .expect(201);
     expect(created.headers['upload-offset']).toBe('40');
     const url = created.headers.location as string;
     await request(t.app).delete(url).set(authHeader(alice.token)).set(TUS).expect(204);
@@ -87,7 +114,12 @@ describe('the tus protocol', () => {
     try {
       const user = await createUser(small.db);
       const rec = await createRecording(small.app, user, { format: 'application/octet-stream' });
-      const post = (length: number) => request(small.app).post(`/api/v1/recordings/${String(rec.id)}/uploads`).set(authHeader(user.token)).set(TUS).set('Upload-Length', String(length));
+      const post = (length: number) =>
+        request(small.app)
+          .post(`/api/v1/recordings/${String(rec.id)}/uploads`)
+          .set(authHeader(user.token))
+          .set(TUS)
+          .set('Upload-Length', String(length));
       await post(2048).expect(413);
       const quota = await post(600).expect(413);
       expect(quota.body.type).toBe('/problems/quota-exceeded');
@@ -101,12 +133,26 @@ describe('the tus protocol', () => {
 
   test('when an upload is past its expiry, then PATCH is 410 and the sweep removes it', async () => {
     const rec = await createRecording(t.app, alice, { format: 'application/octet-stream' });
-    const created = await request(t.app).post(`/api/v1/recordings/${String(rec.id)}/uploads`).set(authHeader(alice.token)).set(TUS).set('Upload-Length', '10').set('Content-Type', 'application/offset+octet-stream').send(Buffer.from('abc')).expect(201);
+    const created = await request(t.app)
+      .post(`/api/v1/recordings/${String(rec.id)}/uploads`)
+      .set(authHeader(alice.token))
+      .set(TUS)
+      .set('Upload-Length', '10')
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(Buffer.from('abc'))
+      .expect(201);
     const url = created.headers.location as string;
     const id = url.split('/').pop() as string;
     const past = new Date(Date.now() - 48 * 3_600_000);
     await t.db.prisma.contentUpload.update({ where: { id }, data: { expiresAt: past } });
-    await request(t.app).patch(url).set(authHeader(alice.token)).set(TUS).set('Upload-Offset', '3').set('Content-Type', 'application/offset+octet-stream').send(Buffer.from('def')).expect(410);
+    await request(t.app)
+      .patch(url)
+      .set(authHeader(alice.token))
+      .set(TUS)
+      .set('Upload-Offset', '3')
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(Buffer.from('def'))
+      .expect(410);
     const report = await sweepContent({ prisma: t.db.prisma, store: t.store });
     expect(report.expiredUploads).toBe(1);
     expect(await t.store.staging.size(id)).toBe(0);
@@ -137,8 +183,18 @@ describe('tus-js-client', () => {
     const rec = await createRecording(t.app, alice, { modality: 'AUDIO', format: 'audio/wav' });
     const file = wavFile({ channels: 1, sampleRate: 22050, bitsPerSample: 16, frames: 110_250 });
     await run(tusUpload(file, rec.id, alice.token, { metadata: { sha256: sha256(file) } }));
-    const row = await request(t.app).get(`/api/v1/recordings/${String(rec.id)}`).set(authHeader(alice.token)).expect(200);
-    expect(row.body).toMatchObject({ status: 'READY', sha256: sha256(file), sizeBytes: String(file.length), sampleRateHz: 22050, channelCount: 1, durationMs: 5000 });
+    const row = await request(t.app)
+      .get(`/api/v1/recordings/${String(rec.id)}`)
+      .set(authHeader(alice.token))
+      .expect(200);
+    expect(row.body).toMatchObject({
+      status: 'READY',
+      sha256: sha256(file),
+      sizeBytes: String(file.length),
+      sampleRateHz: 22050,
+      channelCount: 1,
+      durationMs: 5000,
+    });
     expect(await t.db.prisma.eventLog.count({ where: { entityId: String(rec.id), action: 'recording.content_uploaded' } })).toBe(1);
   });
 
@@ -168,17 +224,27 @@ describe('tus-js-client', () => {
     let firstProgress: number | undefined;
     await run(tusUpload(file, rec.id, alice.token, { uploadUrl: url, onProgress: (sent) => (firstProgress ??= sent) }));
     expect(firstProgress).toBeGreaterThanOrEqual(offset);
-    const down = await request(t.app).get(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).buffer(true).parse(binary).expect(200);
+    const down = await request(t.app)
+      .get(`/api/v1/recordings/${String(rec.id)}/content`)
+      .set(authHeader(alice.token))
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
     expect(sha256(down.body as Buffer)).toBe(sha256(file));
   });
 
   test('when the declared sha256 does not match, then the finishing PATCH is a 422 and nothing is kept', async () => {
     const rec = await createRecording(t.app, alice, { format: 'application/octet-stream' });
-    const err = await run(tusUpload(Buffer.alloc(1000, 7), rec.id, alice.token, { metadata: { sha256: 'f'.repeat(64) } })).catch((e: unknown) => e);
+    const err = await run(tusUpload(Buffer.alloc(1000, 7), rec.id, alice.token, { metadata: { sha256: 'f'.repeat(64) } })).catch(
+      (e: unknown) => e,
+    );
     expect(String(err)).toMatch(/422/);
     expect(await t.keys()).toEqual([]);
     expect(await t.db.prisma.contentUpload.count()).toBe(0);
-    const row = await request(t.app).get(`/api/v1/recordings/${String(rec.id)}`).set(authHeader(alice.token)).expect(200);
+    const row = await request(t.app)
+      .get(`/api/v1/recordings/${String(rec.id)}`)
+      .set(authHeader(alice.token))
+      .expect(200);
     expect(row.body).toMatchObject({ status: 'PENDING', sizeBytes: null });
   });
 });

@@ -69,15 +69,29 @@ function rawPut(id: unknown, length: number): http.ClientRequest {
 
 async function withContent(): Promise<{ id: string; row: unknown; keys: string[] }> {
   const rec = await createRecording(t.app, alice, { format: 'application/octet-stream' });
-  await request(t.app).put(`/api/v1/recordings/${String(rec.id)}/content`).set(authHeader(alice.token)).send(Buffer.from('the old file')).expect(201);
-  const row = (await request(t.app).get(`/api/v1/recordings/${String(rec.id)}`).set(authHeader(alice.token)).expect(200)).body as unknown;
+  await request(t.app)
+    .put(`/api/v1/recordings/${String(rec.id)}/content`)
+    .set(authHeader(alice.token))
+    .send(Buffer.from('the old file'))
+    .expect(201);
+  const row = (
+    await request(t.app)
+      .get(`/api/v1/recordings/${String(rec.id)}`)
+      .set(authHeader(alice.token))
+      .expect(200)
+  ).body as unknown;
   return { id: String(rec.id), row, keys: await t.keys() };
 }
 
 async function expectUnchanged(id: string, row: unknown, keys: string[]): Promise<void> {
   expect((await request(t.app).get(`/api/v1/recordings/${id}`).set(authHeader(alice.token)).expect(200)).body).toEqual(row);
   expect(await t.keys()).toEqual(keys);
-  const file = await request(t.app).get(`/api/v1/recordings/${id}/content`).set(authHeader(alice.token)).buffer(true).parse(binary).expect(200);
+  const file = await request(t.app)
+    .get(`/api/v1/recordings/${id}/content`)
+    .set(authHeader(alice.token))
+    .buffer(true)
+    .parse(binary)
+    .expect(200);
   expect((file.body as Buffer).toString()).toBe('the old file');
 }
 
@@ -132,7 +146,12 @@ test('when the sweep runs, then files no row points to, staged bytes no upload o
   utimesSync(temporary, new Date(Date.now() - 2 * 3_600_000), new Date(Date.now() - 2 * 3_600_000));
 
   // Files younger than the grace period are left alone (they may be about to be committed); the 2-hour-old temporary is not.
-  expect(await sweepContent({ prisma: t.db.prisma, store: t.store })).toEqual({ expiredUploads: 0, orphanStaging: 0, orphanObjects: 0, temporaries: 1 });
+  expect(await sweepContent({ prisma: t.db.prisma, store: t.store })).toEqual({
+    expiredUploads: 0,
+    orphanStaging: 0,
+    orphanObjects: 0,
+    temporaries: 1,
+  });
   const report = await sweepContent({ prisma: t.db.prisma, store: t.store }, 0);
   expect(report).toEqual({ expiredUploads: 0, orphanStaging: 1, orphanObjects: 2, temporaries: 0 });
   expect(await t.keys()).toEqual(keys);

@@ -40,7 +40,11 @@ export async function resetContent(t: ContentApp): Promise<void> {
   for (const key of await t.keys()) await t.store.remove(key);
 }
 
-export async function createRecording(app: Express, user: TestUser, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+export async function createRecording(
+  app: Express,
+  user: TestUser,
+  fields: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
   const res = await request(app)
     .post('/api/v1/recordings')
     .set(authHeader(user.token))
@@ -52,7 +56,10 @@ export async function createRecording(app: Express, user: TestUser, fields: Reco
 export { createUser, authHeader };
 
 /** supertest: the body as bytes whatever its type. */
-export function binary(res: NodeJS.ReadableStream & { setEncoding(e: string): void; on(e: string, f: (c?: unknown) => void): void }, done: (err: Error | null, body: Buffer) => void): void {
+export function binary(
+  res: NodeJS.ReadableStream & { setEncoding(e: string): void; on(e: string, f: (c?: unknown) => void): void },
+  done: (err: Error | null, body: Buffer) => void,
+): void {
   const chunks: Buffer[] = [];
   res.on('data', (c) => chunks.push(c as Buffer));
   res.on('end', () => done(null, Buffer.concat(chunks)));

@@ -97,7 +97,11 @@ export function wavFile(o: WavOptions): Buffer {
   };
   const data = Buffer.alloc(dataBytes);
   for (let i = 0; i < dataBytes; i++) data[i] = (i * 13) & 0xff;
-  const parts = [chunk('fmt ', fmt), ...(o.listChunk ? [chunk('LIST', Buffer.from('INFOISFT\x05\x00\x00\x00test\x00', 'latin1'))] : []), chunk('data', data, o.dataSizeField ?? dataBytes)];
+  const parts = [
+    chunk('fmt ', fmt),
+    ...(o.listChunk ? [chunk('LIST', Buffer.from('INFOISFT\x05\x00\x00\x00test\x00', 'latin1'))] : []),
+    chunk('data', data, o.dataSizeField ?? dataBytes),
+  ];
   const body = Buffer.concat(parts);
   const riff = Buffer.alloc(12);
   riff.write('RIFF', 0, 'latin1');

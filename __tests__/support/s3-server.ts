@@ -27,7 +27,10 @@ export interface S3Server {
 export const S3_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 export async function startS3Server(): Promise<S3Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const endpoint = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {

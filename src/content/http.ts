@@ -55,9 +55,9 @@ const EXTENSIONS: Record<string, string> = {
  * (Express's res.attachment then writes both the ASCII and the RFC 5987 UTF-8 form.)
  */
 export function downloadName(name: string, format: string): string {
-  const cleaned = name
-    .normalize('NFC')
-    .replace(/[\u0000-\u001f\u007f-\u009f/\\"<>:|?*]/g, '_')
+  const cleaned = [...name.normalize('NFC')]
+    .map((c) => (c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) || '/\\"<>:|?*'.includes(c) ? '_' : c))
+    .join('')
     .replace(/^[.\s]+|[.\s]+$/g, '')
     .slice(0, 120);
   const extension = EXTENSIONS[downloadType(format)] ?? '';

@@ -100,7 +100,10 @@ export class ContentService {
     let limit = maxBytes;
     let tooLarge = sizeLimit;
     if (quotaBytes !== undefined) {
-      const used = await usedBytes(this.deps.prisma, this.deps.schema, recording.userId, { recordingId: recording.id, uploadId: options.uploadId });
+      const used = await usedBytes(this.deps.prisma, this.deps.schema, recording.userId, {
+        recordingId: recording.id,
+        uploadId: options.uploadId,
+      });
       const remaining = Math.max(0, quotaBytes - used);
       if (options.length !== undefined && options.length > remaining) throw quotaExceeded(quotaBytes, used, options.length);
       if (remaining < limit) {
@@ -145,11 +148,18 @@ export class ContentService {
     return this.verifyAndCommit(p, plan, key, inspector.inspection, options);
   }
 
-  private async verifyAndCommit(p: Principal, plan: UploadPlan, key: string, inspection: Inspection, options: UploadOptions): Promise<Committed> {
+  private async verifyAndCommit(
+    p: Principal,
+    plan: UploadPlan,
+    key: string,
+    inspection: Inspection,
+    options: UploadOptions,
+  ): Promise<Committed> {
     let committed: { out: Committed; previous: string | null } | undefined;
     try {
       for (const declared of options.declared ?? []) {
-        if (declared !== undefined && declared !== inspection.sha256) throw digestMismatch('the declared digest', declared, inspection.sha256);
+        if (declared !== undefined && declared !== inspection.sha256)
+          throw digestMismatch('the declared digest', declared, inspection.sha256);
       }
       committed = await this.commit(p, plan.recording.id, key, inspection, options, plan.reader !== undefined);
     } finally {
@@ -217,7 +227,13 @@ export class ContentService {
         data: { contentKey: null, sizeBytes: null, sha256: null, status: 'PENDING', metadata: metadata as Prisma.InputJsonObject },
         omit: { contentKey: true },
       });
-      await recordEvent(tx, { actorId: p.userId, action: 'recording.content_deleted', entityType: 'recording', entityId: id, changes: diff(existing, row) });
+      await recordEvent(tx, {
+        actorId: p.userId,
+        action: 'recording.content_deleted',
+        entityType: 'recording',
+        entityId: id,
+        changes: diff(existing, row),
+      });
       return key;
     }, TRANSACTION);
     await this.removeQuietly(previous);
@@ -230,7 +246,9 @@ export class ContentService {
 
   /** Removal whose failure leaves an orphan for the sweep rather than failing a request that succeeded. */
   async removeQuietly(key: string): Promise<void> {
-    await this.deps.store.remove(key).catch((err: unknown) => logger.warn('could not remove a content object (the sweep will)', { key, error: (err as Error).message }));
+    await this.deps.store
+      .remove(key)
+      .catch((err: unknown) => logger.warn('could not remove a content object (the sweep will)', { key, error: (err as Error).message }));
   }
 }
 

@@ -38,9 +38,13 @@ export async function sweepContent({ prisma, store }: SweepDeps, graceMs = SWEEP
 
   const staged: string[] = [];
   for await (const entry of store.staging.list()) if (entry.modifiedAt < before) staged.push(entry.id);
-  const live = new Set((await prisma.contentUpload.findMany({ where: { id: { in: staged.filter(isUuid) } }, select: { id: true } })).map((u) => u.id));
+  const live = new Set(
+    (await prisma.contentUpload.findMany({ where: { id: { in: staged.filter(isUuid) } }, select: { id: true } })).map((u) => u.id),
+  );
   for (const id of staged.filter((s) => !live.has(s))) {
-    await store.staging.remove(id).catch((err: unknown) => logger.warn('sweep: could not remove staged bytes', { id, error: (err as Error).message }));
+    await store.staging
+      .remove(id)
+      .catch((err: unknown) => logger.warn('sweep: could not remove staged bytes', { id, error: (err as Error).message }));
     report.orphanStaging++;
   }
 
@@ -65,11 +69,16 @@ const isUuid = (s: string): boolean => /^[0-9a-f-]{36}$/.test(s);
 async function removeUnreferenced(prisma: PrismaClient, store: ContentStore, keys: string[]): Promise<number> {
   if (!keys.length) return 0;
   const ids = [...new Set(keys.map(recordingOfKey).filter((id): id is string => id !== undefined))];
-  const rows = await prisma.recording.findMany({ where: { id: { in: ids } } satisfies Prisma.RecordingWhereInput, select: { contentKey: true } });
+  const rows = await prisma.recording.findMany({
+    where: { id: { in: ids } } satisfies Prisma.RecordingWhereInput,
+    select: { contentKey: true },
+  });
   const referenced = new Set(rows.map((r) => r.contentKey));
   let removed = 0;
   for (const key of keys.filter((k) => !referenced.has(k))) {
-    await store.remove(key).catch((err: unknown) => logger.warn('sweep: could not remove an orphan file', { key, error: (err as Error).message }));
+    await store
+      .remove(key)
+      .catch((err: unknown) => logger.warn('sweep: could not remove an orphan file', { key, error: (err as Error).message }));
     removed++;
   }
   return removed;

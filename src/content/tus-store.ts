@@ -21,7 +21,6 @@ export function tusError(err: HttpError): Error & { status_code: number; body: s
   return Object.assign(new Error(err.message), { status_code: err.status, body });
 }
 
-
 export interface UploadRecord {
   recordingId: string;
   length: number;

@@ -55,7 +55,9 @@ export function createTusServer({ content, corsOrigins, callOf }: TusOptions): {
       try {
         const sha256 = upload.metadata?.sha256 ?? null;
         if (sha256 !== null && !/^[0-9a-f]{64}$/.test(sha256)) {
-          throw badRequest('Upload-Metadata sha256 is not valid', [{ path: 'header.upload-metadata', message: 'sha256 must be 64 lower-case hex digits' }]);
+          throw badRequest('Upload-Metadata sha256 is not valid', [
+            { path: 'header.upload-metadata', message: 'sha256 must be 64 lower-case hex digits' },
+          ]);
         }
         await content.begin(call.principal, call.recordingId, { ifMatch: call.ifMatch, length: upload.size });
         await store.saveRecord(upload.id, {
@@ -77,7 +79,11 @@ export function createTusServer({ content, corsOrigins, callOf }: TusOptions): {
         if (!record) throw new HttpError({ status: 404, type: 'not-found', title: 'Not Found', detail: `No upload ${upload.id}` });
         const plan = await content.begin(call.principal, call.recordingId, { uploadId: upload.id });
         const declared = [record.sha256 ?? undefined];
-        await content.finishStaged(call.principal, plan, upload.id, { ifMatch: record.ifMatch ?? undefined, declared, uploadId: upload.id });
+        await content.finishStaged(call.principal, plan, upload.id, {
+          ifMatch: record.ifMatch ?? undefined,
+          declared,
+          uploadId: upload.id,
+        });
         return {};
       } catch (err) {
         throw asTus(err);

@@ -17,9 +17,7 @@ async function checkSessions(rows: Array<Record<string, unknown>>, { tx }: Write
 
 /** While a recording has a file, its checksum and size are the file's (set by the upload), not the client's. */
 async function checkContentFields(existing: Record<string, unknown>, patch: Record<string, unknown>, { tx }: WriteContext): Promise<void> {
-  const changes = (['sha256', 'sizeBytes'] as const).filter(
-    (f) => patch[f] !== undefined && String(patch[f]) !== String(existing[f]),
-  );
+  const changes = (['sha256', 'sizeBytes'] as const).filter((f) => patch[f] !== undefined && String(patch[f]) !== String(existing[f]));
   if (!changes.length) return;
   const row = await tx.recording.findUnique({ where: { id: existing.id as string }, select: { contentKey: true } });
   if (row?.contentKey) {

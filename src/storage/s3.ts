@@ -115,7 +115,9 @@ export class S3Store implements ContentStore {
   async removeMany(fullKeys: string[]): Promise<void> {
     for (let i = 0; i < fullKeys.length; i += 1000) {
       const batch = fullKeys.slice(i, i + 1000);
-      await this.client.send(new DeleteObjectsCommand({ Bucket: this.config.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+      await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.config.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      );
     }
   }
 

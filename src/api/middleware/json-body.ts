@@ -21,7 +21,8 @@ export function jsonBody(limitBytes: number, rawBody: (path: string) => boolean 
     next();
   };
   const parse = express.json({ limit: limitBytes, type: JSON_TYPES });
-  const parseBody: RequestHandler = (req, res, next) => (BODY_METHODS.has(req.method) && !rawBody(req.path) ? parse(req, res, next) : next());
+  const parseBody: RequestHandler = (req, res, next) =>
+    BODY_METHODS.has(req.method) && !rawBody(req.path) ? parse(req, res, next) : next();
   return [requireJson, parseBody];
 }
 

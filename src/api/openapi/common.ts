@@ -121,16 +121,25 @@ const HEADERS: Record<string, { description: string; required?: boolean; schema:
     description: 'The authentication scheme to use.',
     schema: { type: 'string', example: 'Bearer realm="backendapi"' },
   },
-  'Content-Range': { description: 'The bytes sent, or `bytes */<size>` on a 416.', schema: { type: 'string', example: 'bytes 0-1023/4096' } },
+  'Content-Range': {
+    description: 'The bytes sent, or `bytes */<size>` on a 416.',
+    schema: { type: 'string', example: 'bytes 0-1023/4096' },
+  },
   'Accept-Ranges': { description: 'Byte ranges may be asked for.', schema: { type: 'string', enum: ['bytes'] } },
   'Content-Disposition': {
     description: 'Always an attachment, with a file name made safe from the recording’s name.',
     schema: { type: 'string', example: 'attachment; filename="night-1.edf"' },
   },
-  'Repr-Digest': { description: 'RFC 9530: the SHA-256 of the whole content.', schema: { type: 'string', example: 'sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:' } },
+  'Repr-Digest': {
+    description: 'RFC 9530: the SHA-256 of the whole content.',
+    schema: { type: 'string', example: 'sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:' },
+  },
   'Tus-Resumable': { required: true, description: 'The tus protocol version (1.0.0).', schema: { type: 'string', enum: ['1.0.0'] } },
   'Tus-Version': { description: 'The tus versions this server speaks.', schema: { type: 'string', example: '1.0.0' } },
-  'Tus-Extension': { description: 'The tus extensions offered.', schema: { type: 'string', example: 'creation,creation-with-upload,termination,expiration' } },
+  'Tus-Extension': {
+    description: 'The tus extensions offered.',
+    schema: { type: 'string', example: 'creation,creation-with-upload,termination,expiration' },
+  },
   'Tus-Max-Size': { description: 'The largest upload accepted (CONTENT_MAX_BYTES).', schema: { type: 'string', example: '10737418240' } },
   'Upload-Offset': { description: 'How many bytes of the upload the server has.', schema: { type: 'string', example: '5242880' } },
   'Upload-Length': { description: 'The size of the whole file.', schema: { type: 'string', example: '104857600' } },

@@ -11,8 +11,16 @@ import { API } from './resources';
 
 const BINARY = { type: 'string', format: 'binary' } as const;
 const recordingId = z.object({ id: z.uuid().meta({ description: 'The id of the Recording' }) });
-const uploadParams = recordingId.extend({ uploadId: z.uuid().meta({ description: 'The id of the upload (from the Location of its creation)' }) });
-const header = (name: string, description: string, required = false) => ({ name, in: 'header' as const, required, description, schema: { type: 'string' as const } });
+const uploadParams = recordingId.extend({
+  uploadId: z.uuid().meta({ description: 'The id of the upload (from the Location of its creation)' }),
+});
+const header = (name: string, description: string, required = false) => ({
+  name,
+  in: 'header' as const,
+  required,
+  description,
+  schema: { type: 'string' as const },
+});
 const tusResumable = header('Tus-Resumable', 'The tus version: 1.0.0', true);
 
 /** A tus success response: Tus-Resumable (a required header) plus the given ones. */
@@ -43,7 +51,11 @@ export function registerContent(registry: OpenAPIRegistry, recording: z.ZodType)
     ],
     request: {
       params: recordingId,
-      body: { required: true, description: 'The file, any media type', content: { 'application/octet-stream': { schema: BINARY }, '*/*': { schema: BINARY } } },
+      body: {
+        required: true,
+        description: 'The file, any media type',
+        content: { 'application/octet-stream': { schema: BINARY }, '*/*': { schema: BINARY } },
+      },
     },
     responses: {
       200: ok('Replaced: the recording with its new size, checksum and header fields', recording, ['ETag', 'Repr-Digest']),
@@ -61,11 +73,22 @@ export function registerContent(registry: OpenAPIRegistry, recording: z.ZodType)
       'Streamed, as an attachment, with `Content-Type` from the recording’s format and `X-Content-Type-Options: nosniff`. ' +
       'The ETag is the SHA-256. One byte range (`Range: bytes=…`, also with `If-Range`) is a 206; a range that selects nothing ' +
       'is a 416; several ranges are answered with the whole file.',
-    parameters: [paramRef('XRequestId'), paramRef('IfNoneMatch'), header('Range', 'One byte range, e.g. bytes=0-1023'), header('If-Range', 'The ETag the range is valid for')],
+    parameters: [
+      paramRef('XRequestId'),
+      paramRef('IfNoneMatch'),
+      header('Range', 'One byte range, e.g. bytes=0-1023'),
+      header('If-Range', 'The ETag the range is valid for'),
+    ],
     request: { params: recordingId },
     responses: {
-      200: { ...ok('The file', undefined, ['ETag', 'Accept-Ranges', 'Content-Disposition', 'Repr-Digest']), content: { '*/*': { schema: BINARY } } },
-      206: { ...ok('The requested range', undefined, ['ETag', 'Accept-Ranges', 'Content-Disposition', 'Repr-Digest', 'Content-Range']), content: { '*/*': { schema: BINARY } } },
+      200: {
+        ...ok('The file', undefined, ['ETag', 'Accept-Ranges', 'Content-Disposition', 'Repr-Digest']),
+        content: { '*/*': { schema: BINARY } },
+      },
+      206: {
+        ...ok('The requested range', undefined, ['ETag', 'Accept-Ranges', 'Content-Disposition', 'Repr-Digest', 'Content-Range']),
+        content: { '*/*': { schema: BINARY } },
+      },
       304: ok('Not modified: If-None-Match lists the content’s ETag', undefined, ['ETag', 'Accept-Ranges', 'Content-Disposition']),
       ...errors(400, 401, 404, 416, 429, 500, 503),
     },
@@ -117,7 +140,10 @@ export function registerContent(registry: OpenAPIRegistry, recording: z.ZodType)
     summary: 'What this tus server offers (version, extensions, largest size)',
     parameters: [paramRef('XRequestId')],
     request: { params: recordingId },
-    responses: { 204: tus('The tus capabilities', ['Tus-Version', 'Tus-Extension', 'Tus-Max-Size']), ...errors(400, 401, 404, 429, 500, 503) },
+    responses: {
+      204: tus('The tus capabilities', ['Tus-Version', 'Tus-Extension', 'Tus-Max-Size']),
+      ...errors(400, 401, 404, 429, 500, 503),
+    },
   });
   registry.registerPath({
     ...tusCommon,
@@ -127,7 +153,10 @@ export function registerContent(registry: OpenAPIRegistry, recording: z.ZodType)
     summary: 'Where to resume: the bytes the server has of the upload',
     parameters: [paramRef('XRequestId'), tusResumable],
     request: { params: uploadParams },
-    responses: { 200: tus('The upload’s state', ['Upload-Offset', 'Upload-Length', 'Upload-Metadata']), ...errors(400, 401, 404, 410, 412, 429, 500, 503) },
+    responses: {
+      200: tus('The upload’s state', ['Upload-Offset', 'Upload-Length', 'Upload-Metadata']),
+      ...errors(400, 401, 404, 410, 412, 429, 500, 503),
+    },
   });
   registry.registerPath({
     ...tusCommon,
@@ -136,7 +165,11 @@ export function registerContent(registry: OpenAPIRegistry, recording: z.ZodType)
     operationId: 'appendRecordingUpload',
     summary: 'Send more bytes of the upload, from Upload-Offset',
     description: 'The PATCH that completes the upload verifies and commits it like PUT …/content.',
-    parameters: [paramRef('XRequestId'), tusResumable, header('Upload-Offset', 'Where these bytes start (the server’s current offset)', true)],
+    parameters: [
+      paramRef('XRequestId'),
+      tusResumable,
+      header('Upload-Offset', 'Where these bytes start (the server’s current offset)', true),
+    ],
     request: { params: uploadParams, body: { required: true, content: { 'application/offset+octet-stream': { schema: BINARY } } } },
     responses: {
       204: tus('Stored; the new offset', ['Upload-Offset', 'Upload-Expires']),

@@ -39,7 +39,8 @@ export function drainAfterAnswer(req: Request, res: Response): void {
 function contentLength(req: Request): number | undefined {
   const raw = req.get('content-length');
   if (raw === undefined) return undefined;
-  if (!/^\d{1,16}$/.test(raw)) throw badRequest('Content-Length is not valid', [{ path: 'header.content-length', message: 'must be a number of bytes' }]);
+  if (!/^\d{1,16}$/.test(raw))
+    throw badRequest('Content-Length is not valid', [{ path: 'header.content-length', message: 'must be a number of bytes' }]);
   return Number(raw);
 }
 
@@ -49,7 +50,13 @@ export function contentRoutes(content: ContentService): Router {
   const storeError = (err: unknown): unknown =>
     err instanceof HttpError || err instanceof ObjectNotFound
       ? err
-      : new HttpError({ status: 503, type: 'storage-unavailable', title: 'Service Unavailable', detail: 'The content store did not answer', headers: { 'Retry-After': '5' } });
+      : new HttpError({
+          status: 503,
+          type: 'storage-unavailable',
+          title: 'Service Unavailable',
+          detail: 'The content store did not answer',
+          headers: { 'Retry-After': '5' },
+        });
 
   router
     .route('/recordings/:id/content')
@@ -59,7 +66,8 @@ export function contentRoutes(content: ContentService): Router {
       onlyParams(req, []);
       const id = String(parseId(d, req.params.id));
       const encoding = req.get('content-encoding');
-      if (encoding && encoding.toLowerCase() !== 'identity') throw unsupportedMediaType(`Content-Encoding ${encoding} is not supported: send the file as it is`);
+      if (encoding && encoding.toLowerCase() !== 'identity')
+        throw unsupportedMediaType(`Content-Encoding ${encoding} is not supported: send the file as it is`);
       const ifMatch = req.get('if-match');
       const declared = [declaredSha256('content-digest', req.get('content-digest')), declaredSha256('repr-digest', req.get('repr-digest'))];
       const plan = await content.begin(p, id, { ifMatch, length: contentLength(req) });
@@ -67,7 +75,8 @@ export function contentRoutes(content: ContentService): Router {
       try {
         done = await content.upload(p, plan, req, { ifMatch, declared });
       } catch (err) {
-        if (!req.complete && !(err instanceof HttpError)) logger.info('upload abandoned', { recordingId: id, error: (err as Error).message });
+        if (!req.complete && !(err instanceof HttpError))
+          logger.info('upload abandoned', { recordingId: id, error: (err as Error).message });
         throw storeError(err);
       }
       res.setHeader('ETag', contentEtag(done.sha256));

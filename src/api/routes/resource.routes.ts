@@ -125,7 +125,9 @@ export function resourceRoutes(service: ResourceService, deps: ResourceRouteDeps
       res.status(204).end();
       // Deleted for the client either way; what fails here is left for the periodic sweep.
       const { commitDeps } = deps;
-      if (commitDeps) for (const task of tasks) await task(commitDeps).catch((err: unknown) => logger.warn('work after a delete failed', { error: (err as Error).message }));
+      if (commitDeps)
+        for (const task of tasks)
+          await task(commitDeps).catch((err: unknown) => logger.warn('work after a delete failed', { error: (err as Error).message }));
     })
     .all(only('GET', 'HEAD', 'PATCH', 'DELETE'));
   return router;

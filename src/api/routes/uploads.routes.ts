@@ -21,7 +21,13 @@ import { drainAfterAnswer } from './content.routes';
 /** The problem an error answer of @tus/server stands for (its body is our JSON from tusError, or its own text). */
 function problemOf(status: number, text: string): HttpError {
   try {
-    const p = JSON.parse(text) as { type: string; title: string; detail?: string; errors?: HttpError['errors']; headers?: Record<string, string> };
+    const p = JSON.parse(text) as {
+      type: string;
+      title: string;
+      detail?: string;
+      errors?: HttpError['errors'];
+      headers?: Record<string, string>;
+    };
     if (typeof p.type === 'string' && typeof p.title === 'string') return new HttpError({ status, ...p });
   } catch {
     // the server's own plain-text answer
@@ -52,7 +58,12 @@ export function uploadRoutes(content: ContentService, corsOrigins: readonly stri
       const record = await store.record(uploadId);
       if (!record || record.recordingId !== recording.id) throw notFound(`No upload ${uploadId} of recording ${recordingId}`);
     }
-    calls.set(req, { principal, recordingId, ifMatch: req.get('if-match'), uploadsPath: `${req.baseUrl}/recordings/${recordingId}/uploads` });
+    calls.set(req, {
+      principal,
+      recordingId,
+      ifMatch: req.get('if-match'),
+      uploadsPath: `${req.baseUrl}/recordings/${recordingId}/uploads`,
+    });
     const response = await server.handleWeb(new NodeRequest({ req, res }));
     // CORS answers are for the configured origins only (the app's cors middleware decides).
     const origin = req.get('origin');

@@ -57,7 +57,12 @@ export function edfReader(bdf: boolean): FormatReader {
       const records = integer(ascii(prefix, 236, 8, 'number of data records'), 'number of data records', -1);
       const recordSeconds = decimal(ascii(prefix, 244, 8, 'data record duration'), 'data record duration');
       if (recordSeconds < 0) fail('the data record duration is negative');
-      const startedAt = startOf(ascii(prefix, 168, 8, 'start date'), ascii(prefix, 176, 8, 'start time'), ascii(prefix, 88, 80, 'recording'), fail);
+      const startedAt = startOf(
+        ascii(prefix, 168, 8, 'start date'),
+        ascii(prefix, 176, 8, 'start time'),
+        ascii(prefix, 88, 80, 'recording'),
+        fail,
+      );
 
       // Per-signal fields are stored field by field: ns labels, then ns transducers, …
       let at = 256;
@@ -98,9 +103,12 @@ export function edfReader(bdf: boolean): FormatReader {
         complete(totalBytes: number): FileFacts {
           const dataBytes = totalBytes - headerBytes;
           if (records >= 0 && dataBytes !== records * recordBytes) {
-            fail(`the header announces ${records} data records of ${recordBytes} bytes (${records * recordBytes} bytes) but the file has ${dataBytes} bytes after its header`);
+            fail(
+              `the header announces ${records} data records of ${recordBytes} bytes (${records * recordBytes} bytes) but the file has ${dataBytes} bytes after its header`,
+            );
           }
-          if (records < 0 && dataBytes % recordBytes !== 0) fail(`the file ends inside a data record (${dataBytes} bytes after the header, records of ${recordBytes})`);
+          if (records < 0 && dataBytes % recordBytes !== 0)
+            fail(`the file ends inside a data record (${dataBytes} bytes after the header, records of ${recordBytes})`);
           const count = records >= 0 ? records : dataBytes / recordBytes;
           const rate = (s: Signal): number | null => (recordSeconds > 0 ? s.samplesPerRecord / recordSeconds : null);
           const rates = ordinary.map(rate).filter((r): r is number => r !== null);
@@ -144,6 +152,7 @@ function startOf(date: string, time: string, recording: string, fail: (d: string
   if (plus && MONTHS.indexOf(plus[2] as string) + 1 === month && Number(plus[1]) === day) year = Number(plus[3]);
   const [h, m, s] = [Number(t?.[1]), Number(t?.[2]), Number(t?.[3])];
   const at = new Date(Date.UTC(year, month - 1, day, h, m, s));
-  if (at.getUTCMonth() !== month - 1 || at.getUTCDate() !== day || h > 23 || m > 59 || s > 59) fail(`the start ${date} ${time} is not a valid date and time`);
+  if (at.getUTCMonth() !== month - 1 || at.getUTCDate() !== day || h > 23 || m > 59 || s > 59)
+    fail(`the start ${date} ${time} is not a valid date and time`);
   return at;
 }

@@ -47,7 +47,8 @@ function readFormat(body: Buffer): Format {
     const allowed = format.tag === PCM ? [8, 16, 24, 32] : [32, 64];
     if (!allowed.includes(format.bitsPerSample)) fail(`${format.bitsPerSample} bits per sample is not valid for this encoding`);
     const expected = format.channels * (format.bitsPerSample / 8);
-    if (format.blockAlign !== expected) fail(`block align is ${format.blockAlign}, ${format.channels} channels of ${format.bitsPerSample} bits need ${expected}`);
+    if (format.blockAlign !== expected)
+      fail(`block align is ${format.blockAlign}, ${format.channels} channels of ${format.bitsPerSample} bits need ${expected}`);
   }
   return format;
 }
@@ -57,7 +58,8 @@ export const wavReader: FormatReader = {
   read(prefix: Buffer): HeaderRead {
     if (prefix.length < 12) return { need: 12 };
     const riff = prefix.toString('latin1', 0, 4);
-    if ((riff !== 'RIFF' && riff !== 'RF64') || prefix.toString('latin1', 8, 12) !== 'WAVE') fail('it does not start with RIFF/RF64 … WAVE');
+    if ((riff !== 'RIFF' && riff !== 'RF64') || prefix.toString('latin1', 8, 12) !== 'WAVE')
+      fail('it does not start with RIFF/RF64 … WAVE');
     let format: Format | undefined;
     let ds64Data: number | undefined;
     let at = 12;
