@@ -55,12 +55,9 @@ export async function createRecording(
 
 export { createUser, authHeader };
 
-/** supertest: the body as bytes whatever its type. */
-export function binary(
-  res: NodeJS.ReadableStream & { setEncoding(e: string): void; on(e: string, f: (c?: unknown) => void): void },
-  done: (err: Error | null, body: Buffer) => void,
-): void {
+/** supertest `.parse(binary)`: the body as bytes whatever its type (superagent hands the parser the Node response). */
+export const binary = ((res: NodeJS.ReadableStream, done: (err: Error | null, body: Buffer) => void): void => {
   const chunks: Buffer[] = [];
-  res.on('data', (c) => chunks.push(c as Buffer));
+  res.on('data', (c: Buffer) => chunks.push(c));
   res.on('end', () => done(null, Buffer.concat(chunks)));
-}
+}) as unknown as Parameters<request.Test['parse']>[0];
