@@ -135,6 +135,15 @@ export async function runContentBench(o: ContentBenchOptions): Promise<ContentRe
     const [target, ...others] = o.recordingIds;
     if (!target || others.length < 32) throw new Error('the content bench needs 33 recordings of the bench user');
     const content = (id: string): string => `/api/v1/recordings/${id}/content`;
+    // The seeded recordings declare EDF and a checksum; these files are neither.
+    for (const id of [target, ...others.slice(0, 32)]) {
+      const res = await fetch(`http://127.0.0.1:${api.port}/api/v1/recordings/${id}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${o.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ format: 'application/octet-stream', sha256: null }),
+      });
+      if (!res.ok) throw new Error(`preparing recording ${id}: HTTP ${res.status}`);
+    }
 
     if (o.scenarios.includes('content-transfer')) {
       const bytes = o.sizeMb * 1024 * 1024;

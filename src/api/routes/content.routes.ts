@@ -113,20 +113,33 @@ export function contentRoutes(content: ContentService): Router {
         res.status(304).end();
         return;
       }
-      res.setHeader('Repr-Digest', reprDigest(row.sha256));
       const part = range.kind === 'partial' ? range.range : undefined;
+      const stream =
+        req.method === 'HEAD' || size === 0
+          ? undefined
+          : await content.deps.store.read(row.contentKey, part).catch((err: unknown) => {
+              for (const name of ['ETag', 'Accept-Ranges', 'Cache-Control', 'Content-Disposition', 'Content-Type']) res.removeHeader(name);
+              if (!(err instanceof ObjectNotFound)) throw storeError(err);
+              // Replaced between the row read and the open (a retry finds the new file), or lost.
+              logger.warn('a recording names a content object the store does not have', { recordingId: id });
+              throw new HttpError({
+                status: 503,
+                type: 'content-changed',
+                title: 'Service Unavailable',
+                detail: 'The content changed while it was being read; retry',
+                headers: { 'Retry-After': '1' },
+              });
+            });
+      res.setHeader('Repr-Digest', reprDigest(row.sha256));
       if (part) {
         res.status(206);
         res.setHeader('Content-Range', `bytes ${part.start}-${part.end}/${size}`);
       }
       res.setHeader('Content-Length', String(part ? part.end - part.start + 1 : size));
-      if (req.method === 'HEAD' || size === 0) {
+      if (!stream) {
         res.end();
         return;
       }
-      const stream = await content.deps.store.read(row.contentKey, part).catch((err: unknown) => {
-        throw storeError(err);
-      });
       let sent = 0;
       stream.on('data', (chunk: Buffer) => (sent += chunk.length));
       await pipeline(stream, res).catch((err: unknown) => {
