@@ -80,7 +80,10 @@ export class FileSystemStore implements ContentStore {
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {
-    yield* walk(this.objects, '', prefix);
+    // Start in the deepest directory the prefix names (one recording's, not all of them).
+    const start = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    if (start.split('/').some((s) => s === '..' || s === '.')) throw new Error(`not a valid prefix: ${JSON.stringify(prefix)}`);
+    yield* walk(this.objects, start, prefix);
   }
 
   /** Temporary files of writes that never finished (a crashed process): older than `before`. */
