@@ -31,7 +31,9 @@ function mountedOperations(stack: StackLayer[], prefix = ''): string[] {
 
 function documentedOperations(doc = openApiDocument()): string[] {
   return Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
-    ['get', 'post', 'put', 'patch', 'delete'].filter((m) => (item as Record<string, unknown>)[m]).map((m) => `${m.toUpperCase()} ${path}`),
+    ['get', 'post', 'put', 'patch', 'delete', 'head', 'options']
+      .filter((m) => (item as Record<string, unknown>)[m])
+      .map((m) => `${m.toUpperCase()} ${path}`),
   );
 }
 

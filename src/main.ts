@@ -13,6 +13,8 @@ import { openDatabaseTarget, poolSizeFor } from './db/target';
 import { createApp } from './app';
 import { purgeExpiredKeys } from './resources/idempotency';
 import { purgeLoginTokens } from './auth/api-keys';
+import { createContentStore } from './storage';
+import { startContentSweep } from './content/sweep';
 
 function readConfig(): Readonly<Config> {
   loadDotenv();
@@ -41,9 +43,11 @@ async function main(): Promise<void> {
 
   let draining = false;
   const { tunnel } = target;
+  const store = createContentStore(config.storage);
   const app = createApp({
     config,
     db,
+    store,
     extraChecks: [
       () => ({ name: 'shutdown', ok: !draining, detail: draining ? 'draining' : undefined }),
       // through an SSH tunnel: its state (open, or reconnecting and why)
@@ -63,7 +67,11 @@ async function main(): Promise<void> {
     },
     60 * 60 * 1000,
   ).unref();
+  const stopContentSweep = startContentSweep({ prisma: db.prisma, store }, config.content.sweepIntervalMs);
   const server: Server = app.listen(config.http.port, config.http.host);
+  // Node cuts every request after 5 minutes by default, which would end large uploads; a stalled
+  // upload is ended by CONTENT_IDLE_TIMEOUT instead, and headersTimeout still bounds slow headers.
+  server.requestTimeout = 0;
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -73,6 +81,7 @@ async function main(): Promise<void> {
     if (draining) return;
     draining = true;
     clearInterval(sweep);
+    stopContentSweep();
     const signalledAt = Date.now();
     logger.info(`${signal}: draining (grace ${config.http.shutdownGraceMs} ms)`);
     let forced = false;

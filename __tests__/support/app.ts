@@ -1,4 +1,6 @@
 /** Builds the real app on this worker's schema of the test database. */
+import os from 'node:os';
+import path from 'node:path';
 import type { Express } from 'express';
 import { createApp, type AppDeps } from '../../src/app';
 import { loadConfig, type Config } from '../../src/core/config';
@@ -15,7 +17,9 @@ export function testDatabaseUrl(): string {
 export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
   // On the embedded server one connection per pool, as the app itself uses there (src/db/target.ts).
   const pool = process.env.BACKENDAPI_TEST_EXTERNAL === '1' ? {} : { DATABASE_POOL_SIZE: String(EMBEDDED_MAX_CONNECTIONS) };
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: testDatabaseUrl(), ...pool, ...env });
+  // Recording files go to a directory of this worker's, never to the repository's data/.
+  const storage = { STORAGE_DIR: path.join(os.tmpdir(), `backendapi-test-content-${process.pid}`) };
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: testDatabaseUrl(), ...pool, ...storage, ...env });
 }
 
 export interface TestApp {

@@ -2,8 +2,12 @@
  * npm run bench: the API against a raw baseline (scripts/bench/baseline.ts) on the same seeded
  * database, same machine, same run. See docs/scaling.md for what it measured.
  *
- *   npm run bench -- [--duration 8] [--warmup 2] [--connections 8,32,128] [--scenarios get-by-id,list-50,create-with-audit]
- *                    [--recordings 100000] [--users 200] [--mode compiled|tsx] [--no-build] [--profile]
+ *   npm run bench -- [--duration 8] [--warmup 2] [--connections 8,32,128]
+ *                    [--scenarios get-by-id,list-50,create-with-audit,content-transfer,content-concurrent]
+ *                    [--recordings 100000] [--users 200] [--content-size 1024] [--mode compiled|tsx] [--no-build] [--profile]
+ *
+ * The content scenarios (scripts/bench/content.ts) run after the others, or alone when only they are
+ * named (then the database gets a few hundred recordings instead of 100k).
  *
  * Each flag also reads BENCH_<NAME> (BENCH_DURATION=10, BENCH_MODE=tsx, …). BENCH_DATABASE_URL
  * (default postgresql://postgres@127.0.0.1:5432/backendapi_bench) names a database that is
@@ -18,6 +22,7 @@ import { runLoad, SCENARIOS, type ScenarioName, type ScenarioData } from './load
 import { summarizeProfile, table, targets, type Pair } from './report';
 import { migrate, recreateDatabase, seed } from './seed';
 import { compiledAvailable, entry, freePort, ROOT, startServer, type StartMode, type Stopped } from './servers';
+import { CONTENT_SCENARIOS, runContentBench, type ContentResults, type ContentScenario } from './content';
 
 const { values: flags } = parseArgs({
   options: {
@@ -27,6 +32,7 @@ const { values: flags } = parseArgs({
     scenarios: { type: 'string' },
     recordings: { type: 'string' },
     users: { type: 'string' },
+    'content-size': { type: 'string' },
     mode: { type: 'string' },
     'no-build': { type: 'boolean' },
     profile: { type: 'boolean' },
@@ -49,8 +55,11 @@ async function main(): Promise<void> {
   const duration = num('duration', 8);
   const warmup = num('warmup', 2);
   const connections = opt('connections', '8,32,128').split(',').map(Number);
-  const scenarios = opt('scenarios', SCENARIOS.join(',')).split(',') as ScenarioName[];
-  if (scenarios.some((s) => !SCENARIOS.includes(s))) throw new Error(`--scenarios: one of ${SCENARIOS.join(', ')}`);
+  const requested = opt('scenarios', [...SCENARIOS, ...CONTENT_SCENARIOS].join(',')).split(',');
+  const known: string[] = [...SCENARIOS, ...CONTENT_SCENARIOS];
+  if (requested.some((s) => !known.includes(s))) throw new Error(`--scenarios: one of ${known.join(', ')}`);
+  const scenarios = requested.filter((s): s is ScenarioName => (SCENARIOS as string[]).includes(s));
+  const contentScenarios = requested.filter((s): s is ContentScenario => (CONTENT_SCENARIOS as readonly string[]).includes(s));
   let mode = opt('mode', 'compiled') as StartMode;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.join(ROOT, 'bench', 'results');
@@ -76,11 +85,43 @@ async function main(): Promise<void> {
   let t = Date.now();
   await recreateDatabase(url);
   await migrate(url);
-  const seeded = await seed({ url, users: num('users', 200), sessionsPerUser: 20, recordings: num('recordings', 100_000) });
+  const seeded = await seed({
+    url,
+    users: num('users', scenarios.length ? 200 : 2),
+    sessionsPerUser: 20,
+    recordings: num('recordings', scenarios.length ? 100_000 : 200),
+  });
   say(
     `[db] ${JSON.stringify(seeded.counts)} in ${((Date.now() - t) / 1000).toFixed(0)} s; bench user owns ${seeded.recordingIds.length} recordings`,
   );
   const data: ScenarioData = { token: seeded.token, recordingIds: seeded.recordingIds, sessionId: seeded.sessionId };
+  const content = async (): Promise<ContentResults | undefined> => {
+    if (!contentScenarios.length) return undefined;
+    const sizeMb = num('content-size', 1024);
+    const r = await runContentBench({
+      url,
+      mode,
+      scenarios: contentScenarios,
+      sizeMb,
+      token: seeded.token,
+      recordingIds: seeded.recordingIds,
+      outDir,
+      stamp,
+      say,
+    });
+    for (const c of r.targets) say(`${c.met ? 'met   ' : 'MISSED'} ${c.name}: ${c.detail}`);
+    return r;
+  };
+  if (!scenarios.length) {
+    const results = await content();
+    const file = path.join(outDir, `${stamp}-content.json`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ startedAt: stamp, machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() }, mode, content: results }, null, 2)}\n`,
+    );
+    say(`\nresults: ${path.relative(process.cwd(), file)}`);
+    return;
+  }
 
   const profileDir = path.join(outDir, `${stamp}-profile`);
   const apiArgs = [...(flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...entry(mode, 'src/main.ts')];
@@ -154,6 +195,8 @@ async function main(): Promise<void> {
     }
   }
 
+  const contentResults = await content();
+
   const commit = (() => {
     try {
       const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).toString().trim();
@@ -193,6 +236,7 @@ async function main(): Promise<void> {
         apiShutdown: apiStop,
         targets: checks,
         profile,
+        content: contentResults,
       },
       null,
       2,

@@ -15,6 +15,7 @@ import { problemSchema, registerCommon } from './openapi/common';
 import { registerAuth, registerOperations } from './openapi/auth';
 import { modelSchemas } from './openapi/models';
 import { registerResources } from './openapi/resources';
+import { registerContent } from './openapi/content';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -51,6 +52,8 @@ export function buildOpenApiDocument(list: readonly ResourceDescriptor[] = descr
   const schemasOf = modelSchemas(list);
   registerAuth(registry, schemasOf(users).full);
   registerResources(registry, list, schemasOf);
+  const recordings = list.find((d) => d.name === 'recordings');
+  if (recordings) registerContent(registry, schemasOf(recordings).full);
   const generator = new OpenApiGeneratorV31([...registry.definitions, { type: 'schema', schema: problemSchema }]);
   const document = generator.generateDocument({
     openapi: '3.1.0',

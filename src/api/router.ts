@@ -14,8 +14,12 @@ import { resourceRoutes } from './routes/resource.routes';
 import { sessionRecordingsRoutes } from './routes/session-recordings.routes';
 import { createServices, descriptors } from '../resources/registry';
 import { schemaRoutes } from './routes/schema.routes';
+import { contentRoutes } from './routes/content.routes';
+import { uploadRoutes } from './routes/uploads.routes';
+import { ContentService } from '../content/service';
+import type { ContentStore } from '../storage';
 
-export function apiRouter(deps: AppDeps): Router {
+export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   const { prisma } = deps.db;
   const { auth, rateLimit } = deps.config;
   const router = Router();
@@ -24,8 +28,14 @@ export function apiRouter(deps: AppDeps): Router {
   router.use(authRoutes(new AuthService(prisma, auth), prisma));
   router.use(apiKeyRoutes(prisma));
   const services = createServices(deps.db);
+  const recordings = services.get('recordings');
+  if (!recordings) throw new Error('recordings must be registered');
+  const content = new ContentService({ prisma, schema: deps.db.schema, store: deps.store, recordings, limits: deps.config.content });
+  const routeDeps = { prisma, commitDeps: { recordingDeleted: (id: string) => content.recordingDeleted(id) } };
   router.use(schemaRoutes(descriptors));
-  router.use(sessionRecordingsRoutes(services, { prisma }));
-  for (const service of services.values()) router.use(resourceRoutes(service, { prisma }));
+  router.use(sessionRecordingsRoutes(services, routeDeps));
+  router.use(contentRoutes(content));
+  router.use(uploadRoutes(content, deps.config.http.corsOrigins));
+  for (const service of services.values()) router.use(resourceRoutes(service, routeDeps));
   return router;
 }

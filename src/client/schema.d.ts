@@ -446,6 +446,74 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/recordings/{id}/content': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Download the recording’s file (HEAD: its headers only)
+     * @description Streamed, as an attachment, with `Content-Type` from the recording’s format and `X-Content-Type-Options: nosniff`. The ETag is the SHA-256. One byte range (`Range: bytes=…`, also with `If-Range`) is a 206; a range that selects nothing is a 416; several ranges are answered with the whole file.
+     */
+    get: operations['getRecordingContent'];
+    /**
+     * Upload the recording’s file (replaces any previous one once the new one is complete and verified)
+     * @description The body is the file itself, streamed to storage; the server computes its SHA-256 and size. A `Content-Digest` or `Repr-Digest` (RFC 9530, `sha-256`), or a `sha256` the recording already declares while it has no content, must match (422 otherwise, and the previous content stays). `If-Match` takes the recording’s ETag or its content’s. The header of application/edf, application/x-edf, application/bdf, application/x-bdf, audio/wav, audio/x-wav, audio/wave, audio/vnd.wave files is read while the file streams in: it fills sampleRateHz, channelCount, durationMs (the file wins over earlier values) and recordedAt (only when unset), and metadata.fileHeader; a malformed header is a 422 and nothing is kept. Too large for CONTENT_MAX_BYTES or the owner’s quota: 413, from Content-Length before any byte is read, or as soon as the stream passes the limit.
+     */
+    put: operations['putRecordingContent'];
+    post?: never;
+    /** Delete the recording’s file (the recording stays, PENDING, without size and checksum) */
+    delete: operations['deleteRecordingContent'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/recordings/{id}/uploads': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start a resumable upload of the recording’s file (tus 1.0 creation)
+     * @description For files too large for one request: tus 1.0 with the creation, creation-with-upload, termination and expiration extensions (any tus client, e.g. tus-js-client, with this URL as its endpoint). `Upload-Length` is required and checked against the size limit and the quota; `Upload-Metadata` may carry `sha256` (hex) of the whole file. The PATCH that completes the upload verifies and commits it like PUT …/content (its 422s included); unfinished uploads expire after CONTENT_UPLOAD_EXPIRY.
+     */
+    post: operations['createRecordingUpload'];
+    delete?: never;
+    /** What this tus server offers (version, extensions, largest size) */
+    options: operations['describeRecordingUploads'];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/recordings/{id}/uploads/{uploadId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Abandon an unfinished upload (tus termination) */
+    delete: operations['deleteRecordingUpload'];
+    options?: never;
+    /** Where to resume: the bytes the server has of the upload */
+    head: operations['getRecordingUploadOffset'];
+    /**
+     * Send more bytes of the upload, from Upload-Offset
+     * @description The PATCH that completes the upload verifies and commits it like PUT …/content.
+     */
+    patch: operations['appendRecordingUpload'];
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1014,8 +1082,28 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
+    /** @description An upload sent no bytes for CONTENT_IDLE_TIMEOUT and was abandoned (nothing of it is kept) */
+    RequestTimeout: {
+      headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
     /** @description A unique constraint or a still-referenced row, or a request with the same Idempotency-Key is still running */
     Conflict: {
+      headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description The resumable upload has expired */
+    Gone: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
@@ -1054,7 +1142,18 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description The Idempotency-Key was used before with a different request */
+    /** @description The Range selects no byte of the content; `Content-Range: bytes *\/<size>` gives its size */
+    RangeNotSatisfiable: {
+      headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        'Content-Range': components['headers']['Content-Range'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description The Idempotency-Key was used before with a different request, or an uploaded file does not match its declared checksum or has a malformed header of its declared format */
     Unprocessable: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1085,7 +1184,17 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description The database is unreachable or too slow; retry after `Retry-After` seconds */
+    /** @description A tus extension this server does not offer (concatenation, deferred length) */
+    NotImplemented: {
+      headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description The database or the content store is unreachable or too slow; retry after `Retry-After` seconds */
     ServiceUnavailable: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1123,6 +1232,30 @@ export interface components {
     Allow: string;
     /** @description The authentication scheme to use. */
     'WWW-Authenticate': string;
+    /** @description The bytes sent, or `bytes *\/<size>` on a 416. */
+    'Content-Range': string;
+    /** @description Byte ranges may be asked for. */
+    'Accept-Ranges': 'bytes';
+    /** @description Always an attachment, with a file name made safe from the recording’s name. */
+    'Content-Disposition': string;
+    /** @description RFC 9530: the SHA-256 of the whole content. */
+    'Repr-Digest': string;
+    /** @description The tus protocol version (1.0.0). */
+    'Tus-Resumable': '1.0.0';
+    /** @description The tus versions this server speaks. */
+    'Tus-Version': string;
+    /** @description The tus extensions offered. */
+    'Tus-Extension': string;
+    /** @description The largest upload accepted (CONTENT_MAX_BYTES). */
+    'Tus-Max-Size': string;
+    /** @description How many bytes of the upload the server has. */
+    'Upload-Offset': string;
+    /** @description The size of the whole file. */
+    'Upload-Length': string;
+    /** @description When the unfinished upload expires (HTTP date). */
+    'Upload-Expires': string;
+    /** @description The Upload-Metadata of the creation request. */
+    'Upload-Metadata': string;
     /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
     'Idempotent-Replayed': 'true';
   };
@@ -3917,6 +4050,391 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getRecordingContent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description 304 Not Modified (no body) when the object’s current ETag is listed. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+        /** @description One byte range, e.g. bytes=0-1023 */
+        Range?: string;
+        /** @description The ETag the range is valid for */
+        'If-Range'?: string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Accept-Ranges': components['headers']['Accept-Ranges'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
+          'Repr-Digest': components['headers']['Repr-Digest'];
+          [name: string]: unknown;
+        };
+        content: {
+          '*/*': string;
+        };
+      };
+      /** @description The requested range */
+      206: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Accept-Ranges': components['headers']['Accept-Ranges'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
+          'Repr-Digest': components['headers']['Repr-Digest'];
+          'Content-Range': components['headers']['Content-Range'];
+          [name: string]: unknown;
+        };
+        content: {
+          '*/*': string;
+        };
+      };
+      /** @description Not modified: If-None-Match lists the content’s ETag */
+      304: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Accept-Ranges': components['headers']['Accept-Ranges'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      416: components['responses']['RangeNotSatisfiable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  putRecordingContent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Change only if the object’s current ETag is listed (or `*`); otherwise 412. */
+        'If-Match'?: components['parameters']['IfMatch'];
+        /** @description RFC 9530 digest of the body, e.g. sha-256=:<base64>: */
+        'Content-Digest'?: string;
+        /** @description RFC 9530 digest of the file, e.g. sha-256=:<base64>: */
+        'Repr-Digest'?: string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    /** @description The file, any media type */
+    requestBody: {
+      content: {
+        'application/octet-stream': string;
+        '*/*': string;
+      };
+    };
+    responses: {
+      /** @description Replaced: the recording with its new size, checksum and header fields */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Repr-Digest': components['headers']['Repr-Digest'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Recording'];
+        };
+      };
+      /** @description The recording’s first content: the recording */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Repr-Digest': components['headers']['Repr-Digest'];
+          Location: components['headers']['Location'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Recording'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      408: components['responses']['RequestTimeout'];
+      412: components['responses']['PreconditionFailed'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  deleteRecordingContent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Change only if the object’s current ETag is listed (or `*`); otherwise 412. */
+        'If-Match'?: components['parameters']['IfMatch'];
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      412: components['responses']['PreconditionFailed'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  createRecordingUpload: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Change only if the object’s current ETag is listed (or `*`); otherwise 412. */
+        'If-Match'?: components['parameters']['IfMatch'];
+        /** @description The tus version: 1.0.0 */
+        'Tus-Resumable': string;
+        /** @description The size of the whole file in bytes */
+        'Upload-Length': string;
+        /** @description tus metadata: comma-separated `key base64(value)`; `sha256` is verified at the end */
+        'Upload-Metadata'?: string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/offset+octet-stream': string;
+      };
+    };
+    responses: {
+      /** @description Created; `Location` is the upload’s URL */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Tus-Resumable': components['headers']['Tus-Resumable'];
+          Location: components['headers']['Location'];
+          'Upload-Offset': components['headers']['Upload-Offset'];
+          'Upload-Expires': components['headers']['Upload-Expires'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      412: components['responses']['PreconditionFailed'];
+      413: components['responses']['ContentTooLarge'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      501: components['responses']['NotImplemented'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  describeRecordingUploads: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The tus capabilities */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Tus-Resumable': components['headers']['Tus-Resumable'];
+          'Tus-Version': components['headers']['Tus-Version'];
+          'Tus-Extension': components['headers']['Tus-Extension'];
+          'Tus-Max-Size': components['headers']['Tus-Max-Size'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  deleteRecordingUpload: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description The tus version: 1.0.0 */
+        'Tus-Resumable': string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+        /** @description The id of the upload (from the Location of its creation) */
+        uploadId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Abandoned: its bytes are gone */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Tus-Resumable': components['headers']['Tus-Resumable'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      412: components['responses']['PreconditionFailed'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getRecordingUploadOffset: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description The tus version: 1.0.0 */
+        'Tus-Resumable': string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+        /** @description The id of the upload (from the Location of its creation) */
+        uploadId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The upload’s state */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Tus-Resumable': components['headers']['Tus-Resumable'];
+          'Upload-Offset': components['headers']['Upload-Offset'];
+          'Upload-Length': components['headers']['Upload-Length'];
+          'Upload-Metadata': components['headers']['Upload-Metadata'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      410: components['responses']['Gone'];
+      412: components['responses']['PreconditionFailed'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  appendRecordingUpload: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description The tus version: 1.0.0 */
+        'Tus-Resumable': string;
+        /** @description Where these bytes start (the server’s current offset) */
+        'Upload-Offset': string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+        /** @description The id of the upload (from the Location of its creation) */
+        uploadId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/offset+octet-stream': string;
+      };
+    };
+    responses: {
+      /** @description Stored; the new offset */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Tus-Resumable': components['headers']['Tus-Resumable'];
+          'Upload-Offset': components['headers']['Upload-Offset'];
+          'Upload-Expires': components['headers']['Upload-Expires'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      408: components['responses']['RequestTimeout'];
+      409: components['responses']['Conflict'];
+      410: components['responses']['Gone'];
+      412: components['responses']['PreconditionFailed'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       422: components['responses']['Unprocessable'];

@@ -107,7 +107,7 @@ export class ResourceService {
   }
 
   /** Locks the row for the rest of the transaction, then reads it (404 if not visible). */
-  private async lockAndFind(tx: Tx, p: Principal, id: unknown): Promise<Row> {
+  async lockAndFind(tx: Tx, p: Principal, id: unknown): Promise<Row> {
     await tx.$executeRawUnsafe(`SELECT 1 FROM ${this.schema}."${this.d.model}" WHERE id = $1::uuid FOR UPDATE`, id);
     const row = await this.find(tx, p, id);
     if (this.d.ownership === 'sharedRead' && !isAdmin(p) && row[this.d.ownerField] !== p.userId) {
@@ -116,7 +116,7 @@ export class ResourceService {
     return row;
   }
 
-  private checkIfMatch(row: Row, ifMatch: string | undefined): void {
+  checkIfMatch(row: Row, ifMatch: string | undefined): void {
     if (ifMatch !== undefined && !matchesEtag(ifMatch, etagOf(this.output(row)))) {
       throw preconditionFailed('The resource has changed since you read it (If-Match does not match its ETag)');
     }
@@ -185,10 +185,17 @@ export class ResourceService {
     return row;
   }
 
-  async remove(tx: Tx, p: Principal, id: unknown, ifMatch: string | undefined, query: Record<string, string>): Promise<void> {
+  async remove(
+    tx: Tx,
+    p: Principal,
+    id: unknown,
+    ifMatch: string | undefined,
+    query: Record<string, string>,
+    afterCommit?: WriteContext['afterCommit'],
+  ): Promise<void> {
     const existing = await this.lockAndFind(tx, p, id);
     this.checkIfMatch(existing, ifMatch);
-    await this.d.hooks?.beforeDelete?.(existing, { tx, principal: p, query });
+    await this.d.hooks?.beforeDelete?.(existing, { tx, principal: p, query, afterCommit });
     await this.d.delegate(tx).delete({ where: { id } });
     await recordEvent(tx, {
       actorId: p.userId,

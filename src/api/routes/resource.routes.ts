@@ -15,12 +15,16 @@ import { etagOf, matchesEtag } from '../../resources/output';
 import { idempotent, type StoredResponse } from '../../resources/idempotency';
 import type { ResourceService, Page, Tx } from '../../resources/service';
 import type { PrismaClient } from '../../generated/prisma/client';
+import type { CommitDeps, CommitTask } from '../../resources/descriptor';
+import { logger } from '../../core/logging';
 
 export const MAX_BULK = 1000;
 export const TRANSACTION = { timeout: 30_000, maxWait: 5_000 };
 
 export interface ResourceRouteDeps {
   prisma: PrismaClient;
+  /** For work a delete schedules for after its commit (a recording's file). */
+  commitDeps?: CommitDeps;
 }
 
 function listResponse(req: Request, res: Response, page: Page, limit: number): void {
@@ -116,8 +120,14 @@ export function resourceRoutes(service: ResourceService, deps: ResourceRouteDeps
       const p = principalOf(res);
       const query = onlyParams(req, d.deleteParams ?? []);
       const id = parseId(d, req.params.id);
-      await deps.prisma.$transaction((tx) => service.remove(tx, p, id, req.get('if-match'), query), TRANSACTION);
+      const tasks: CommitTask[] = [];
+      await deps.prisma.$transaction((tx) => service.remove(tx, p, id, req.get('if-match'), query, (t) => tasks.push(t)), TRANSACTION);
       res.status(204).end();
+      // Deleted for the client either way; what fails here is left for the periodic sweep.
+      const { commitDeps } = deps;
+      if (commitDeps)
+        for (const task of tasks)
+          await task(commitDeps).catch((err: unknown) => logger.warn('work after a delete failed', { error: (err as Error).message }));
     })
     .all(only('GET', 'HEAD', 'PATCH', 'DELETE'));
   return router;
