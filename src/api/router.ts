@@ -14,12 +14,13 @@ import { resourceRoutes } from './routes/resource.routes';
 import { sessionRecordingsRoutes } from './routes/session-recordings.routes';
 import { createServices, descriptors } from '../resources/registry';
 import { schemaRoutes } from './routes/schema.routes';
+import { traced } from '../telemetry/spans';
 
 export function apiRouter(deps: AppDeps): Router {
   const { prisma } = deps.db;
   const { auth, rateLimit } = deps.config;
   const router = Router();
-  router.use(authenticate(deps.db));
+  router.use(traced('auth.authenticate', authenticate(deps.db)));
   if (rateLimit.perMinute) router.use(perTokenLimit(new RequestLimiter(prisma, rateLimit.perMinute)));
   router.use(authRoutes(new AuthService(prisma, auth), prisma));
   router.use(apiKeyRoutes(prisma));
