@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -126,6 +127,7 @@ describe('request metrics', () => {
       expect(await valueOf('backendapi_http_requests_in_flight')).toBe(before);
     } finally {
       server.close();
+      server.closeAllConnections();
     }
   });
 
@@ -157,10 +159,13 @@ describe('request metrics', () => {
 
 describe('authentication and rate-limit metrics', () => {
   it('when logins fail, then each is counted by reason, and the login limit counts its 429s', async () => {
-    const t = startTestApp({ AUTH_LOGIN_MAX_FAILURES: '2' });
+    // A client address of this test alone: other tests' failed logins from 127.0.0.1 may still be in the window.
+    const t = startTestApp({ AUTH_LOGIN_MAX_FAILURES: '2', TRUST_PROXY: 'loopback' });
+    const ip = `2001:db8:16:${Math.floor(Math.random() * 0xffff).toString(16)}::1`;
     try {
       const { user } = await createUser(t.db, { password: 'the right password 1' });
-      const login = (email: string, password: string) => request(t.app).post('/api/v1/auth/login').send({ email, password });
+      const login = (email: string, password: string) =>
+        request(t.app).post('/api/v1/auth/login').set('X-Forwarded-For', ip).send({ email, password });
       expect(
         await delta('backendapi_login_failures_total', { reason: 'wrong_password' }, () =>
           login(user.email, 'a wrong password').expect(401),
@@ -168,7 +173,7 @@ describe('authentication and rate-limit metrics', () => {
       ).toBe(1);
       expect(
         await delta('backendapi_login_failures_total', { reason: 'unknown_email' }, () =>
-          login('nobody-metrics@example.com', 'whatever it is').expect(401),
+          login(`nobody-${randomUUID()}@example.com`, 'whatever it is').expect(401),
         ),
       ).toBe(1);
       // Two failures from this address: the next attempt is over the per-IP limit.
@@ -305,6 +310,7 @@ describe('the metrics listener', () => {
       expect((await uncheckedFetch(url, { method: 'POST' })).status).toBe(405);
     } finally {
       server.close();
+      server.closeAllConnections();
     }
   });
 });

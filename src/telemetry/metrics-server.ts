@@ -36,10 +36,9 @@ export async function startMetricsServer(options: { host: string; port: number }
         res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`could not collect metrics: ${String(err)}\n`),
     );
   });
-  // Prometheus keeps its connection open between scrapes; it must not hold the process up.
-  server.keepAliveTimeout = 60_000;
   server.listen(options.port, options.host);
   await once(server, 'listening');
+  // The API's listener decides when the process ends, not this one.
   server.unref();
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
