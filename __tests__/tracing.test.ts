@@ -5,7 +5,7 @@ import { connectDatabase, type Database } from '../src/db/connection';
 import { hashToken } from '../src/auth/tokens';
 import { tracingRequested } from '../src/telemetry/tracing-switch';
 import { redactQuery } from '../src/telemetry/tracing';
-import { testDatabaseUrl } from './support/app';
+import { testConfig, testDatabaseUrl } from './support/app';
 import { authHeader, createUser } from './support/factories';
 import type { HarnessMessage, SpanRecord } from './support/tracing-harness';
 
@@ -27,7 +27,7 @@ describe('traces of a request (in-memory exporter)', () => {
   let loginToken = '';
 
   beforeAll(async () => {
-    db = connectDatabase({ url: testDatabaseUrl(), poolSize: 2, connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 });
+    db = connectDatabase({ url: testDatabaseUrl(), poolSize: 1, connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 });
     const user = await createUser(db, { password });
     ({ token } = user);
     email = user.user.email;
@@ -37,6 +37,8 @@ describe('traces of a request (in-memory exporter)', () => {
         ...process.env,
         NODE_ENV: 'test',
         DATABASE_URL: testDatabaseUrl(),
+        // one connection on the embedded server, as the tests' own apps use there
+        DATABASE_POOL_SIZE: String(testConfig().database.poolSize),
         LOG_LEVEL: 'http',
         LOG_FORMAT: 'json',
         AUTH_LOGIN_MAX_FAILURES: '1',
