@@ -18,6 +18,7 @@ import { docsRoutes } from './api/routes/docs.routes';
 import { openApiDocument } from './api/openapi';
 import { takesRawBody } from './api/raw-body';
 import { createContentStore, type ContentStore } from './storage';
+import { requestMetrics } from './telemetry/http-metrics';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -42,6 +43,8 @@ export function createApp(deps: AppDeps): Express {
     ...(await dbChecks()),
   ];
 
+  // First, so that every request is counted and timed (docs/operations.md).
+  if (config.metrics.enabled) app.use(requestMetrics(deps.db.pool));
   app.use(requestId, accessLog, helmet());
   // Only the configured origins get CORS headers; tokens travel in Authorization, not cookies,
   // so credentials are never allowed (and '*' is refused by the config).

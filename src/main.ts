@@ -1,7 +1,9 @@
 /**
  * Starts backendapi: configuration, database (embedded or external), migrations, HTTP,
- * and a graceful shutdown on SIGTERM/SIGINT.
+ * metrics, and a graceful shutdown on SIGTERM/SIGINT.
  */
+// First of all: tracing (when OTEL_* asks for it) must start before http, express and pg load.
+import './telemetry/preload';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
 import { ConfigError, loadConfig, type Config } from './core/config';
@@ -15,6 +17,8 @@ import { purgeExpiredKeys } from './resources/idempotency';
 import { purgeLoginTokens } from './auth/api-keys';
 import { createContentStore } from './storage';
 import { startContentSweep } from './content/sweep';
+import { serveMetrics } from './telemetry/metrics-server';
+import { stopTracing } from './telemetry/tracing-switch';
 
 function readConfig(): Readonly<Config> {
   loadDotenv();
@@ -33,9 +37,12 @@ async function main(): Promise<void> {
   const config = readConfig();
   configureLogging(config.log);
   const started = Date.now();
+  // Before the database: a port already in use stops start-up before anything else is opened.
+  await serveMetrics(config.metrics);
 
   const target = await openDatabaseTarget(config);
-  const db = connectDatabase({ ...config.database, url: target.url, poolSize: poolSizeFor(target, config.database.poolSize) });
+  const poolSize = poolSizeFor(target, config.database.poolSize);
+  const db = connectDatabase({ ...config.database, url: target.url, poolSize, timeQueries: config.metrics.enabled });
   if (config.database.migrateOnStart) {
     const applied = await applyPendingMigrations(db.pool, db.schema, target.url);
     if (applied.length) logger.info(`applied ${applied.length} migration(s): ${applied.join(', ')}`);
@@ -104,6 +111,7 @@ async function main(): Promise<void> {
     ]);
     if (!released) logger.warn('grace period over: database connections still busy, exiting anyway');
     await target.release();
+    await stopTracing().catch((err: unknown) => logger.warn('could not export the last spans', { error: (err as Error).message }));
     logger.info('stopped');
     process.exit(forced || !released ? 1 : 0);
   };

@@ -18,12 +18,14 @@ import { contentRoutes } from './routes/content.routes';
 import { uploadRoutes } from './routes/uploads.routes';
 import { ContentService } from '../content/service';
 import type { ContentStore } from '../storage';
+import { traced } from '../telemetry/spans';
+import { recordContentBytes } from '../telemetry/metrics';
 
 export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   const { prisma } = deps.db;
   const { auth, rateLimit } = deps.config;
   const router = Router();
-  router.use(authenticate(deps.db));
+  router.use(traced('auth.authenticate', authenticate(deps.db)));
   if (rateLimit.perMinute) router.use(perTokenLimit(new RequestLimiter(prisma, rateLimit.perMinute)));
   router.use(authRoutes(new AuthService(prisma, auth), prisma));
   router.use(apiKeyRoutes(prisma));
@@ -31,6 +33,8 @@ export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   const recordings = services.get('recordings');
   if (!recordings) throw new Error('recordings must be registered');
   const content = new ContentService({ prisma, schema: deps.db.schema, store: deps.store, recordings, limits: deps.config.content });
+  content.events.on('uploaded', ({ bytes }) => recordContentBytes('upload', bytes));
+  content.events.on('downloaded', ({ bytes }) => recordContentBytes('download', bytes));
   const routeDeps = { prisma, commitDeps: { recordingDeleted: (id: string) => content.recordingDeleted(id) } };
   router.use(schemaRoutes(descriptors));
   router.use(sessionRecordingsRoutes(services, routeDeps));

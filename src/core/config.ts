@@ -78,6 +78,10 @@ const envSchema = z.object({
   AUTH_LOGIN_FAILURE_WINDOW: duration.default(15 * 60_000),
   RATE_LIMIT_PER_MINUTE: positiveInt.optional(),
 
+  METRICS_ENABLED: bool.default(true),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: port.default(9464),
+
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: positiveInt.max(1000).default(10),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
@@ -138,6 +142,8 @@ export interface Config {
   /** Requests per token per minute; undefined: no general limit. */
   rateLimit: { perMinute: number | undefined };
   log: { level: 'silent' | 'error' | 'warn' | 'info' | 'http' | 'debug'; format: 'json' | 'pretty' };
+  /** Prometheus metrics, served on a listener of their own (src/telemetry/metrics-server.ts). */
+  metrics: { enabled: boolean; host: string; port: number };
   database: {
     /** Unset: the embedded PostgreSQL is used. */
     url: string | undefined;
@@ -274,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty') },
+    metrics: { enabled: e.METRICS_ENABLED, host: e.METRICS_HOST, port: e.METRICS_PORT },
     database: {
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,

@@ -8,6 +8,7 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-a
 import { PrismaClient } from '../generated/prisma/client';
 import { logger } from '../core/logging';
 import { parsePgUrl, quoteIdent, redactUrl } from './pg-url';
+import { TimedClient } from '../telemetry/db-metrics';
 
 export interface DatabaseOptions {
   url: string;
@@ -16,6 +17,8 @@ export interface DatabaseOptions {
   statementTimeoutMs: number;
   /** Name reported to PostgreSQL (pg_stat_activity.application_name). */
   applicationName?: string;
+  /** Time every statement for the metrics (backendapi_db_query_duration_seconds). */
+  timeQueries?: boolean;
 }
 
 export interface Database {
@@ -80,6 +83,7 @@ export function connectDatabase(options: DatabaseOptions): Database {
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'backendapi',
     keepAlive: true,
+    ...(options.timeQueries ? { Client: TimedClient } : {}),
   });
   // An idle client losing its connection (database restart, network) must not crash the process.
   pool.on('error', (err) => logger.warn('database connection lost', { error: err.message }));
