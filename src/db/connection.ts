@@ -8,6 +8,7 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-a
 import { PrismaClient } from '../generated/prisma/client';
 import { logger } from '../core/logging';
 import { parsePgUrl, quoteIdent, redactUrl } from './pg-url';
+import { ConnectErrorClient } from './connect-errors';
 
 export interface DatabaseOptions {
   url: string;
@@ -80,6 +81,8 @@ export function connectDatabase(options: DatabaseOptions): Database {
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'backendapi',
     keepAlive: true,
+    // A refused connection reads as an outage (503), not as an error of the query that waited for it.
+    Client: ConnectErrorClient,
   });
   // An idle client losing its connection (database restart, network) must not crash the process.
   pool.on('error', (err) => logger.warn('database connection lost', { error: err.message }));
