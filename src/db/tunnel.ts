@@ -83,9 +83,10 @@ class Tunnel implements SshTunnel {
   }
 
   check(): CheckResult {
-    if (this.status === 'open') return { name: 'tunnel', ok: true, detail: `${LOCAL_HOST}:${this.localPort} via ${this.label}` };
+    // Public (/readyz): no host, user or error text; those are in the log lines of the tunnel.
+    if (this.status === 'open') return { name: 'tunnel', ok: true, detail: 'open' };
     const down = Math.round((Date.now() - this.since.getTime()) / 1000);
-    return { name: 'tunnel', ok: false, detail: `${this.status} for ${down} s${this.lastError ? `: ${this.lastError}` : ''}` };
+    return { name: 'tunnel', ok: false, detail: `${this.status} for ${down} s` };
   }
 
   /** One attempt to open the SSH connection and the local listener. */
