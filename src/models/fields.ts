@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { datamodel, type ModelName } from './generated/schema';
-import { DATE_RANGE_MESSAGE, MAX_JSON_DEPTH, dateInRange, jsonSizeProblem } from '../core/input-limits';
+import { DATE_RANGE_MESSAGE, dateInRange, jsonSizeProblem } from '../core/input-limits';
 
 export type FieldKind = 'uuid' | 'string' | 'enum' | 'datetime' | 'int' | 'float' | 'bigint' | 'boolean';
 
@@ -41,14 +41,15 @@ export const jsonObject = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
   .meta({
-    description: `A JSON object of at most 64 KiB (as UTF-8 JSON), nested at most ${MAX_JSON_DEPTH} levels deep in the request body`,
+    description: 'A JSON object of at most 64 KiB as UTF-8 JSON',
   });
 
 /** An ISO 8601 timestamp with a time zone, e.g. 2026-11-26T08:00:00Z, in the range every layer can store. */
 export const isoDateTime = z.iso
   .datetime({ offset: true })
   .transform((v) => new Date(v))
-  .refine(dateInRange, DATE_RANGE_MESSAGE);
+  .refine(dateInRange, DATE_RANGE_MESSAGE)
+  .meta({ description: 'ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z' });
 
 export const text = (max: number) => z.string().trim().min(1).max(max);
 

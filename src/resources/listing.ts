@@ -180,6 +180,21 @@ function parseSort(text: string, fields: FieldMap, errors: FieldError[]): SortKe
   return keys;
 }
 
+const jsonFieldsOf = (model: string): string[] => {
+  const fields = datamodel.models[model as keyof typeof datamodel.models].fields as Record<string, { type: string }>;
+  return Object.keys(fields).filter((f) => fields[f]?.type === 'Json');
+};
+
+/** How many JSON column values one row of this listing carries: its own (as `fields` selects them) and its embedded rows'. */
+export function jsonColumnsOf(
+  d: ResourceDescriptor,
+  q: Pick<ListQuery, 'fields' | 'include'>,
+  lookup: (name: string) => ResourceDescriptor,
+): number {
+  const own = jsonFieldsOf(d.model).filter((f) => !q.fields || q.fields.includes(f)).length;
+  return own + q.include.reduce((n, rel) => n + jsonFieldsOf(lookup(d.relations?.[rel]?.resource as string).model).length, 0);
+}
+
 /** Every column a client may ask for with `fields`: the model's scalar fields (JSON ones too), not the hidden ones. */
 export function selectableFields(d: ResourceDescriptor): Set<string> {
   const model = datamodel.models[d.model as keyof typeof datamodel.models];

@@ -8,9 +8,9 @@ import { forbidden, notFound, preconditionFailed } from '../core/errors';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { diff, recordEvent, recordEvents, snapshot, type EntityType } from './audit';
 import type { ResourceDescriptor, Row, WriteContext } from './descriptor';
-import { afterCondition, encodeCursor, orderBy, type ListQuery } from './listing';
+import { afterCondition, encodeCursor, jsonColumnsOf, orderBy, type ListQuery } from './listing';
 import { etagOf, matchesEtag, toOutput, type Lookup } from './output';
-import { readPage } from './paging';
+import { batchRows, readPage } from './paging';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -88,6 +88,7 @@ export class ResourceService {
           serialize: (row) => JSON.stringify(this.output(row, p, q.fields)),
         },
         q.limit,
+        batchRows(jsonColumnsOf(this.d, q, this.lookup)),
       ),
       q.count ? delegate.count({ where }) : Promise.resolve(undefined),
     ]);

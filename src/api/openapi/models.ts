@@ -172,9 +172,9 @@ const OP_TEXT: Record<Operator, string> = {
   lte: 'less than or equal to',
   in: 'is one of (comma list, at most 100)',
   nin: 'is none of (comma list, at most 100)',
-  contains: 'contains (case-sensitive)',
-  icontains: 'contains (case-insensitive)',
-  startsWith: 'starts with',
+  contains: 'contains (case-sensitive; `%` and `_` match themselves)',
+  icontains: 'contains (case-insensitive; `%` and `_` match themselves)',
+  startsWith: 'starts with (`%` and `_` match themselves)',
   isNull: 'is null (true) or is not null (false)',
 };
 
