@@ -42,6 +42,8 @@ export interface SshTunnel {
   readonly localHost: string;
   /** Stable for the tunnel's life, across reconnects. */
   readonly localPort: number;
+  /** `user@bastion:port → host:port`, for the log (never for /readyz). */
+  readonly label: string;
   state(): { state: TunnelState; since: Date; reconnects: number; lastError?: string };
   /** For /readyz. */
   check(): CheckResult;
@@ -70,7 +72,7 @@ class Tunnel implements SshTunnel {
   private failures = 0;
   private lastError: string | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly label: string;
+  readonly label: string;
 
   constructor(private readonly options: SshTunnelOptions) {
     this.localPort = options.localPort ?? 0;
