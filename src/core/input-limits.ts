@@ -3,8 +3,10 @@
  * Zod, Prisma or PostgreSQL:
  * - text: PostgreSQL stores no NUL character (U+0000) in `text` or `jsonb`, and no unpaired
  *   UTF-16 surrogate (U+D800–U+DFFF alone) has a UTF-8 form;
- * - nesting: request bodies nest at most MAX_JSON_DEPTH arrays and objects (Zod and Prisma walk
- *   values recursively; Prisma's query compiler fails from about 125 levels);
+ * - nesting: request bodies nest at most MAX_JSON_DEPTH arrays and objects. Zod, Prisma and
+ *   JSON.stringify walk values recursively (Zod overflows the stack from about 10 000 levels,
+ *   Prisma's query compiler fails from about 125); V8's JSON.parse does not (1 000 000 levels parse
+ *   in Node 20), so the check runs on the parsed body, before any of them;
  * - JSON columns (metadata, parameters): at most MAX_JSON_VALUE_BYTES each, as UTF-8 JSON;
  * - dates: from MIN_DATE to MAX_DATE, the years 0001–9999 that PostgreSQL, Prisma (which sends
  *   ISO strings) and JavaScript all represent alike.
