@@ -4,7 +4,7 @@
  * is, and writes nothing (each of these was a 500 before src/core/input-limits.ts).
  */
 import request from 'supertest';
-import { MAX_JSON_DEPTH } from '../src/core/input-limits';
+import { inspect, MAX_JSON_DEPTH } from '../src/core/input-limits';
 import { startTestApp, truncateAll, type TestApp } from './support/app';
 import { authHeader, createUser, type TestUser } from './support/factories';
 
@@ -230,5 +230,24 @@ describe('malformed percent-escapes in the path', () => {
   it('a well-formed escape still reaches its route (an encoded UUID character is just the character)', async () => {
     const res = await request(t.app).get('/api/v1/sessions/%30193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b').set(authHeader(ada.token));
     expect(res.status).toBe(404);
+  });
+});
+
+describe('inspect(), the walk behind the checks', () => {
+  it('descends into arrays, plain objects and null-prototype objects (parsed queries), not into buffers of raw bodies', () => {
+    const query = Object.assign(Object.create(null) as Record<string, unknown>, { title: 'a\u0000' });
+    expect(inspect('query', query)).toEqual([{ path: 'query.title', message: expect.stringMatching(/NUL/) }]);
+    expect(inspect('body', [{ a: ['\ud800'] }])).toEqual([{ path: 'body.0.a.0', message: expect.stringMatching(/surrogate/) }]);
+    expect(inspect('body', Buffer.alloc(1_000_000))).toEqual([]);
+    expect(inspect('body', new Date(0))).toEqual([]);
+  });
+
+  it('reports at most 20 problems, in document order', () => {
+    const errors = inspect(
+      'body',
+      Array.from({ length: 100 }, () => '\u0000'),
+    );
+    expect(errors).toHaveLength(20);
+    expect(errors.map((e) => e.path).slice(0, 3)).toEqual(['body.0', 'body.1', 'body.2']);
   });
 });

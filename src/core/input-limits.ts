@@ -47,6 +47,11 @@ export function jsonSizeProblem(value: unknown): string | undefined {
   return bytes <= MAX_JSON_VALUE_BYTES ? undefined : `is ${bytes} bytes as JSON; at most ${MAX_JSON_VALUE_BYTES} (64 KiB) are accepted`;
 }
 
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /**
  * Walks a parsed request part (a JSON body, the query object) without recursion, so any depth is
  * safe to inspect, and reports every string or object key that cannot be stored and the first
@@ -64,7 +69,8 @@ export function inspect(part: string, root: unknown): FieldError[] {
       if (problem) errors.push({ path, message: problem });
       continue;
     }
-    if (value === null || typeof value !== 'object') continue;
+    // Only what JSON.parse and the query parser make: arrays and plain objects (never a Buffer of a raw body).
+    if (value === null || typeof value !== 'object' || !(Array.isArray(value) || isPlainObject(value))) continue;
     if (depth >= MAX_JSON_DEPTH) {
       if (!tooDeep) errors.push({ path, message: `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` });
       tooDeep = true;
