@@ -90,12 +90,12 @@ describeExternal('db:adopt on PostgreSQL', () => {
       const admin = { userId, email: 'ada@example.com', role: 'ADMIN' as const, tokenId: 'test', tokenKind: 'API' as const };
       const query = { status: 'READY', sort: '-recordedAt', include: 'session', limit: '1', fields: 'name,sampleRateHz,recordedAt' };
       const first = await service?.list(admin, parseListQuery(query, recordings));
-      expect(first?.data).toEqual([
+      expect(first?.items.map((r) => JSON.parse(r) as Record<string, unknown>)).toEqual([
         expect.objectContaining({ name: 'night-ecg', sampleRateHz: 256, session: expect.objectContaining({ title: 'Sleep study' }) }),
       ]);
       expect(first?.nextCursor).toEqual(expect.any(String));
       const second = await service?.list(admin, parseListQuery({ ...query, cursor: first?.nextCursor as string }, recordings));
-      expect(second?.data.map((r) => r.name)).toEqual(['night-eeg']);
+      expect(second?.items.map((r) => (JSON.parse(r) as Record<string, unknown>).name)).toEqual(['night-eeg']);
       expect(second?.nextCursor).toBeNull();
     } finally {
       await prisma.$disconnect();

@@ -11,6 +11,7 @@ import { databaseChecks, type CheckResult } from './db/health';
 import { requestId } from './api/middleware/request-id';
 import { accessLog } from './api/middleware/access-log';
 import { jsonBody } from './api/middleware/json-body';
+import { storableInput, wellFormedPath } from './api/middleware/input-guard';
 import { notFoundHandler, problemHandler } from './api/middleware/problem';
 import { healthRoutes } from './api/routes/health.routes';
 import { apiRouter } from './api/router';
@@ -45,7 +46,7 @@ export function createApp(deps: AppDeps): Express {
 
   // First, so that every request is counted and timed (docs/operations.md).
   if (config.metrics.enabled) app.use(requestMetrics(deps.db.pool));
-  app.use(requestId, accessLog, helmet());
+  app.use(requestId, accessLog, helmet(), wellFormedPath);
   // Only the configured origins get CORS headers; tokens travel in Authorization, not cookies,
   // so credentials are never allowed (and '*' is refused by the config).
   app.use(
@@ -77,7 +78,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(healthRoutes({ readiness }));
   app.use(docsRoutes(openApiDocument()));
-  app.use(jsonBody(config.http.bodyLimitBytes, takesRawBody));
+  app.use(jsonBody(config.http.bodyLimitBytes, takesRawBody), storableInput);
   app.use('/api/v1', apiRouter({ ...deps, store }));
   app.use(notFoundHandler);
   app.use(problemHandler);

@@ -647,7 +647,7 @@ export interface components {
     };
     Page: {
       limit: number;
-      /** @description Pass as `cursor` for the next page; null on the last page */
+      /** @description Pass as `cursor` for the next page; null on the last page. A page may hold fewer than `limit` rows (it ends at 4 MiB of JSON) */
       nextCursor: string | null;
       /** @description With `count=true`: the size of the filtered set */
       total?: number;
@@ -691,6 +691,7 @@ export interface components {
       createdAt?: string;
       /** Format: date-time */
       updatedAt?: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -698,31 +699,28 @@ export interface components {
     };
     /** @description Any JSON value */
     JsonValue: unknown;
-    /**
-     * @description A User, embedded by include=
-     * @example {
-     *       "id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
-     *       "email": "example email",
-     *       "name": "example name",
-     *       "role": "ADMIN",
-     *       "disabledAt": "2026-11-26T08:00:00.000Z",
-     *       "createdAt": "2026-11-26T08:00:00.000Z",
-     *       "updatedAt": "2026-11-26T08:00:00.000Z"
-     *     }
-     */
-    UserEmbedded: {
+    /** @description A User, embedded by include=: in full when the caller may read it, else only id, name */
+    UserEmbedded:
+      | {
+          /** Format: uuid */
+          id: string;
+          email: string;
+          name: string;
+          /** @enum {string} */
+          role: 'ADMIN' | 'MEMBER';
+          /** Format: date-time */
+          disabledAt: string | null;
+          /** Format: date-time */
+          createdAt: string;
+          /** Format: date-time */
+          updatedAt: string;
+        }
+      | components['schemas']['UserPublic'];
+    /** @description The fields of a User shown to callers who may not read it */
+    UserPublic: {
       /** Format: uuid */
       id: string;
-      email: string;
       name: string;
-      /** @enum {string} */
-      role: 'ADMIN' | 'MEMBER';
-      /** Format: date-time */
-      disabledAt: string | null;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
     };
     /** @description A Session as the API sends it */
     Session: {
@@ -741,6 +739,7 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -752,11 +751,18 @@ export interface components {
     SessionCreate: {
       title: string;
       device?: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       startedAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       endedAt?: string | null;
       notes?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -764,11 +770,18 @@ export interface components {
     SessionUpdate: {
       title?: string;
       device?: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       startedAt?: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       endedAt?: string | null;
       notes?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -804,46 +817,40 @@ export interface components {
       createdAt?: string;
       /** Format: date-time */
       updatedAt?: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
-      session?: components['schemas']['SessionEmbedded'] | null;
+      session?:
+        | {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            userId: string;
+            title: string;
+            device: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            endedAt: string | null;
+            notes: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+            metadata: {
+              [key: string]: components['schemas']['JsonValue'];
+            };
+          }
+        | components['schemas']['SessionPublic']
+        | null;
       user?: components['schemas']['UserEmbedded'];
     };
-    /**
-     * @description A Session, embedded by include=
-     * @example {
-     *       "id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
-     *       "userId": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
-     *       "title": "example title",
-     *       "device": null,
-     *       "startedAt": "2026-11-26T08:00:00.000Z",
-     *       "endedAt": "2026-11-26T08:00:00.000Z",
-     *       "notes": null,
-     *       "createdAt": "2026-11-26T08:00:00.000Z",
-     *       "updatedAt": "2026-11-26T08:00:00.000Z",
-     *       "metadata": {}
-     *     }
-     */
-    SessionEmbedded: {
+    /** @description The fields of a Session shown to callers who may not read it */
+    SessionPublic: {
       /** Format: uuid */
       id: string;
-      /** Format: uuid */
-      userId: string;
-      title: string;
-      device: string | null;
-      /** Format: date-time */
-      startedAt: string;
-      /** Format: date-time */
-      endedAt: string | null;
-      notes: string | null;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
-      metadata: {
-        [key: string]: components['schemas']['JsonValue'];
-      };
     };
     /** @description A Recording as the API sends it */
     Recording: {
@@ -872,10 +879,34 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata: {
         [key: string]: components['schemas']['JsonValue'];
       };
-      session?: components['schemas']['SessionEmbedded'] | null;
+      session?:
+        | {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            userId: string;
+            title: string;
+            device: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            endedAt: string | null;
+            notes: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+            metadata: {
+              [key: string]: components['schemas']['JsonValue'];
+            };
+          }
+        | components['schemas']['SessionPublic']
+        | null;
       user?: components['schemas']['UserEmbedded'];
     };
     RecordingCreated: {
@@ -897,8 +928,12 @@ export interface components {
       sha256?: string | null;
       /** Format: uri */
       storageUri?: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       recordedAt?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -919,8 +954,12 @@ export interface components {
       sha256?: string | null;
       /** Format: uri */
       storageUri?: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       recordedAt?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -944,6 +983,7 @@ export interface components {
       createdAt?: string;
       /** Format: date-time */
       updatedAt?: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -964,6 +1004,7 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       parameters: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -976,6 +1017,7 @@ export interface components {
       name: string;
       version: string;
       description?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -986,6 +1028,7 @@ export interface components {
       name?: string;
       version?: string;
       description?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1361,6 +1404,7 @@ export interface operations {
           };
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
@@ -1514,6 +1558,7 @@ export interface operations {
           };
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -1604,7 +1649,10 @@ export interface operations {
       content: {
         'application/json': {
           name: string;
-          /** Format: date-time */
+          /**
+           * Format: date-time
+           * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+           */
           expiresAt?: string | null;
         };
       };
@@ -1741,11 +1789,11 @@ export interface operations {
         'email[in]'?: string[];
         /** @description `email` is none of (comma list, at most 100) */
         'email[nin]'?: string[];
-        /** @description `email` contains (case-sensitive) */
+        /** @description `email` contains (case-sensitive; `%` and `_` match themselves) */
         'email[contains]'?: string;
-        /** @description `email` contains (case-insensitive) */
+        /** @description `email` contains (case-insensitive; `%` and `_` match themselves) */
         'email[icontains]'?: string;
-        /** @description `email` starts with */
+        /** @description `email` starts with (`%` and `_` match themselves) */
         'email[startsWith]'?: string;
         /** @description `name` equals (short for `name[eq]`) */
         name?: string;
@@ -1765,11 +1813,11 @@ export interface operations {
         'name[in]'?: string[];
         /** @description `name` is none of (comma list, at most 100) */
         'name[nin]'?: string[];
-        /** @description `name` contains (case-sensitive) */
+        /** @description `name` contains (case-sensitive; `%` and `_` match themselves) */
         'name[contains]'?: string;
-        /** @description `name` contains (case-insensitive) */
+        /** @description `name` contains (case-insensitive; `%` and `_` match themselves) */
         'name[icontains]'?: string;
-        /** @description `name` starts with */
+        /** @description `name` starts with (`%` and `_` match themselves) */
         'name[startsWith]'?: string;
         /** @description `role` equals (short for `role[eq]`) */
         role?: 'ADMIN' | 'MEMBER';
@@ -2104,11 +2152,11 @@ export interface operations {
         'title[in]'?: string[];
         /** @description `title` is none of (comma list, at most 100) */
         'title[nin]'?: string[];
-        /** @description `title` contains (case-sensitive) */
+        /** @description `title` contains (case-sensitive; `%` and `_` match themselves) */
         'title[contains]'?: string;
-        /** @description `title` contains (case-insensitive) */
+        /** @description `title` contains (case-insensitive; `%` and `_` match themselves) */
         'title[icontains]'?: string;
-        /** @description `title` starts with */
+        /** @description `title` starts with (`%` and `_` match themselves) */
         'title[startsWith]'?: string;
         /** @description `device` equals (short for `device[eq]`) */
         device?: string;
@@ -2128,11 +2176,11 @@ export interface operations {
         'device[in]'?: string[];
         /** @description `device` is none of (comma list, at most 100) */
         'device[nin]'?: string[];
-        /** @description `device` contains (case-sensitive) */
+        /** @description `device` contains (case-sensitive; `%` and `_` match themselves) */
         'device[contains]'?: string;
-        /** @description `device` contains (case-insensitive) */
+        /** @description `device` contains (case-insensitive; `%` and `_` match themselves) */
         'device[icontains]'?: string;
-        /** @description `device` starts with */
+        /** @description `device` starts with (`%` and `_` match themselves) */
         'device[startsWith]'?: string;
         /** @description `device` is null (true) or is not null (false) */
         'device[isNull]'?: boolean;
@@ -2192,11 +2240,11 @@ export interface operations {
         'notes[in]'?: string[];
         /** @description `notes` is none of (comma list, at most 100) */
         'notes[nin]'?: string[];
-        /** @description `notes` contains (case-sensitive) */
+        /** @description `notes` contains (case-sensitive; `%` and `_` match themselves) */
         'notes[contains]'?: string;
-        /** @description `notes` contains (case-insensitive) */
+        /** @description `notes` contains (case-insensitive; `%` and `_` match themselves) */
         'notes[icontains]'?: string;
-        /** @description `notes` starts with */
+        /** @description `notes` starts with (`%` and `_` match themselves) */
         'notes[startsWith]'?: string;
         /** @description `notes` is null (true) or is not null (false) */
         'notes[isNull]'?: boolean;
@@ -2557,11 +2605,11 @@ export interface operations {
         'name[in]'?: string[];
         /** @description `name` is none of (comma list, at most 100) */
         'name[nin]'?: string[];
-        /** @description `name` contains (case-sensitive) */
+        /** @description `name` contains (case-sensitive; `%` and `_` match themselves) */
         'name[contains]'?: string;
-        /** @description `name` contains (case-insensitive) */
+        /** @description `name` contains (case-insensitive; `%` and `_` match themselves) */
         'name[icontains]'?: string;
-        /** @description `name` starts with */
+        /** @description `name` starts with (`%` and `_` match themselves) */
         'name[startsWith]'?: string;
         /** @description `modality` equals (short for `modality[eq]`) */
         modality?: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
@@ -2601,11 +2649,11 @@ export interface operations {
         'format[in]'?: string[];
         /** @description `format` is none of (comma list, at most 100) */
         'format[nin]'?: string[];
-        /** @description `format` contains (case-sensitive) */
+        /** @description `format` contains (case-sensitive; `%` and `_` match themselves) */
         'format[contains]'?: string;
-        /** @description `format` contains (case-insensitive) */
+        /** @description `format` contains (case-insensitive; `%` and `_` match themselves) */
         'format[icontains]'?: string;
-        /** @description `format` starts with */
+        /** @description `format` starts with (`%` and `_` match themselves) */
         'format[startsWith]'?: string;
         /** @description `sampleRateHz` equals (short for `sampleRateHz[eq]`) */
         sampleRateHz?: number;
@@ -2705,11 +2753,11 @@ export interface operations {
         'sha256[in]'?: string[];
         /** @description `sha256` is none of (comma list, at most 100) */
         'sha256[nin]'?: string[];
-        /** @description `sha256` contains (case-sensitive) */
+        /** @description `sha256` contains (case-sensitive; `%` and `_` match themselves) */
         'sha256[contains]'?: string;
-        /** @description `sha256` contains (case-insensitive) */
+        /** @description `sha256` contains (case-insensitive; `%` and `_` match themselves) */
         'sha256[icontains]'?: string;
-        /** @description `sha256` starts with */
+        /** @description `sha256` starts with (`%` and `_` match themselves) */
         'sha256[startsWith]'?: string;
         /** @description `sha256` is null (true) or is not null (false) */
         'sha256[isNull]'?: boolean;
@@ -2731,11 +2779,11 @@ export interface operations {
         'storageUri[in]'?: string[];
         /** @description `storageUri` is none of (comma list, at most 100) */
         'storageUri[nin]'?: string[];
-        /** @description `storageUri` contains (case-sensitive) */
+        /** @description `storageUri` contains (case-sensitive; `%` and `_` match themselves) */
         'storageUri[contains]'?: string;
-        /** @description `storageUri` contains (case-insensitive) */
+        /** @description `storageUri` contains (case-insensitive; `%` and `_` match themselves) */
         'storageUri[icontains]'?: string;
-        /** @description `storageUri` starts with */
+        /** @description `storageUri` starts with (`%` and `_` match themselves) */
         'storageUri[startsWith]'?: string;
         /** @description `storageUri` is null (true) or is not null (false) */
         'storageUri[isNull]'?: boolean;
@@ -3062,11 +3110,11 @@ export interface operations {
         'name[in]'?: string[];
         /** @description `name` is none of (comma list, at most 100) */
         'name[nin]'?: string[];
-        /** @description `name` contains (case-sensitive) */
+        /** @description `name` contains (case-sensitive; `%` and `_` match themselves) */
         'name[contains]'?: string;
-        /** @description `name` contains (case-insensitive) */
+        /** @description `name` contains (case-insensitive; `%` and `_` match themselves) */
         'name[icontains]'?: string;
-        /** @description `name` starts with */
+        /** @description `name` starts with (`%` and `_` match themselves) */
         'name[startsWith]'?: string;
         /** @description `version` equals (short for `version[eq]`) */
         version?: string;
@@ -3086,11 +3134,11 @@ export interface operations {
         'version[in]'?: string[];
         /** @description `version` is none of (comma list, at most 100) */
         'version[nin]'?: string[];
-        /** @description `version` contains (case-sensitive) */
+        /** @description `version` contains (case-sensitive; `%` and `_` match themselves) */
         'version[contains]'?: string;
-        /** @description `version` contains (case-insensitive) */
+        /** @description `version` contains (case-insensitive; `%` and `_` match themselves) */
         'version[icontains]'?: string;
-        /** @description `version` starts with */
+        /** @description `version` starts with (`%` and `_` match themselves) */
         'version[startsWith]'?: string;
         /** @description `description` equals (short for `description[eq]`) */
         description?: string;
@@ -3110,11 +3158,11 @@ export interface operations {
         'description[in]'?: string[];
         /** @description `description` is none of (comma list, at most 100) */
         'description[nin]'?: string[];
-        /** @description `description` contains (case-sensitive) */
+        /** @description `description` contains (case-sensitive; `%` and `_` match themselves) */
         'description[contains]'?: string;
-        /** @description `description` contains (case-insensitive) */
+        /** @description `description` contains (case-insensitive; `%` and `_` match themselves) */
         'description[icontains]'?: string;
-        /** @description `description` starts with */
+        /** @description `description` starts with (`%` and `_` match themselves) */
         'description[startsWith]'?: string;
         /** @description `description` is null (true) or is not null (false) */
         'description[isNull]'?: boolean;
@@ -3449,11 +3497,11 @@ export interface operations {
         'action[in]'?: string[];
         /** @description `action` is none of (comma list, at most 100) */
         'action[nin]'?: string[];
-        /** @description `action` contains (case-sensitive) */
+        /** @description `action` contains (case-sensitive; `%` and `_` match themselves) */
         'action[contains]'?: string;
-        /** @description `action` contains (case-insensitive) */
+        /** @description `action` contains (case-insensitive; `%` and `_` match themselves) */
         'action[icontains]'?: string;
-        /** @description `action` starts with */
+        /** @description `action` starts with (`%` and `_` match themselves) */
         'action[startsWith]'?: string;
         /** @description `entityType` equals (short for `entityType[eq]`) */
         entityType?: string;
@@ -3473,11 +3521,11 @@ export interface operations {
         'entityType[in]'?: string[];
         /** @description `entityType` is none of (comma list, at most 100) */
         'entityType[nin]'?: string[];
-        /** @description `entityType` contains (case-sensitive) */
+        /** @description `entityType` contains (case-sensitive; `%` and `_` match themselves) */
         'entityType[contains]'?: string;
-        /** @description `entityType` contains (case-insensitive) */
+        /** @description `entityType` contains (case-insensitive; `%` and `_` match themselves) */
         'entityType[icontains]'?: string;
-        /** @description `entityType` starts with */
+        /** @description `entityType` starts with (`%` and `_` match themselves) */
         'entityType[startsWith]'?: string;
         /** @description `entityId` equals (short for `entityId[eq]`) */
         entityId?: string;
@@ -3497,11 +3545,11 @@ export interface operations {
         'entityId[in]'?: string[];
         /** @description `entityId` is none of (comma list, at most 100) */
         'entityId[nin]'?: string[];
-        /** @description `entityId` contains (case-sensitive) */
+        /** @description `entityId` contains (case-sensitive; `%` and `_` match themselves) */
         'entityId[contains]'?: string;
-        /** @description `entityId` contains (case-insensitive) */
+        /** @description `entityId` contains (case-insensitive; `%` and `_` match themselves) */
         'entityId[icontains]'?: string;
-        /** @description `entityId` starts with */
+        /** @description `entityId` starts with (`%` and `_` match themselves) */
         'entityId[startsWith]'?: string;
         /** @description `requestId` equals (short for `requestId[eq]`) */
         requestId?: string;
@@ -3521,11 +3569,11 @@ export interface operations {
         'requestId[in]'?: string[];
         /** @description `requestId` is none of (comma list, at most 100) */
         'requestId[nin]'?: string[];
-        /** @description `requestId` contains (case-sensitive) */
+        /** @description `requestId` contains (case-sensitive; `%` and `_` match themselves) */
         'requestId[contains]'?: string;
-        /** @description `requestId` contains (case-insensitive) */
+        /** @description `requestId` contains (case-insensitive; `%` and `_` match themselves) */
         'requestId[icontains]'?: string;
-        /** @description `requestId` starts with */
+        /** @description `requestId` starts with (`%` and `_` match themselves) */
         'requestId[startsWith]'?: string;
         /** @description `requestId` is null (true) or is not null (false) */
         'requestId[isNull]'?: boolean;
@@ -3742,11 +3790,11 @@ export interface operations {
         'name[in]'?: string[];
         /** @description `name` is none of (comma list, at most 100) */
         'name[nin]'?: string[];
-        /** @description `name` contains (case-sensitive) */
+        /** @description `name` contains (case-sensitive; `%` and `_` match themselves) */
         'name[contains]'?: string;
-        /** @description `name` contains (case-insensitive) */
+        /** @description `name` contains (case-insensitive; `%` and `_` match themselves) */
         'name[icontains]'?: string;
-        /** @description `name` starts with */
+        /** @description `name` starts with (`%` and `_` match themselves) */
         'name[startsWith]'?: string;
         /** @description `modality` equals (short for `modality[eq]`) */
         modality?: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
@@ -3786,11 +3834,11 @@ export interface operations {
         'format[in]'?: string[];
         /** @description `format` is none of (comma list, at most 100) */
         'format[nin]'?: string[];
-        /** @description `format` contains (case-sensitive) */
+        /** @description `format` contains (case-sensitive; `%` and `_` match themselves) */
         'format[contains]'?: string;
-        /** @description `format` contains (case-insensitive) */
+        /** @description `format` contains (case-insensitive; `%` and `_` match themselves) */
         'format[icontains]'?: string;
-        /** @description `format` starts with */
+        /** @description `format` starts with (`%` and `_` match themselves) */
         'format[startsWith]'?: string;
         /** @description `sampleRateHz` equals (short for `sampleRateHz[eq]`) */
         sampleRateHz?: number;
@@ -3890,11 +3938,11 @@ export interface operations {
         'sha256[in]'?: string[];
         /** @description `sha256` is none of (comma list, at most 100) */
         'sha256[nin]'?: string[];
-        /** @description `sha256` contains (case-sensitive) */
+        /** @description `sha256` contains (case-sensitive; `%` and `_` match themselves) */
         'sha256[contains]'?: string;
-        /** @description `sha256` contains (case-insensitive) */
+        /** @description `sha256` contains (case-insensitive; `%` and `_` match themselves) */
         'sha256[icontains]'?: string;
-        /** @description `sha256` starts with */
+        /** @description `sha256` starts with (`%` and `_` match themselves) */
         'sha256[startsWith]'?: string;
         /** @description `sha256` is null (true) or is not null (false) */
         'sha256[isNull]'?: boolean;
@@ -3916,11 +3964,11 @@ export interface operations {
         'storageUri[in]'?: string[];
         /** @description `storageUri` is none of (comma list, at most 100) */
         'storageUri[nin]'?: string[];
-        /** @description `storageUri` contains (case-sensitive) */
+        /** @description `storageUri` contains (case-sensitive; `%` and `_` match themselves) */
         'storageUri[contains]'?: string;
-        /** @description `storageUri` contains (case-insensitive) */
+        /** @description `storageUri` contains (case-insensitive; `%` and `_` match themselves) */
         'storageUri[icontains]'?: string;
-        /** @description `storageUri` starts with */
+        /** @description `storageUri` starts with (`%` and `_` match themselves) */
         'storageUri[startsWith]'?: string;
         /** @description `storageUri` is null (true) or is not null (false) */
         'storageUri[isNull]'?: boolean;

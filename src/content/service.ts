@@ -82,9 +82,9 @@ export class ContentService {
   }
 
   /** The recording's ETag or, when it has content, the content's: If-Match may name either. */
-  checkIfMatch(row: Row, ifMatch: string | undefined): void {
+  checkIfMatch(p: Principal, row: Row, ifMatch: string | undefined): void {
     if (ifMatch === undefined) return;
-    const tags = [etagOf(this.deps.recordings.output(row)), ...(row.contentKey && row.sha256 ? [contentEtag(String(row.sha256))] : [])];
+    const tags = [etagOf(this.deps.recordings.output(row, p)), ...(row.contentKey && row.sha256 ? [contentEtag(String(row.sha256))] : [])];
     if (!tags.some((tag) => matchesEtag(ifMatch, tag))) {
       throw preconditionFailed('The recording has changed since you read it (If-Match matches neither its ETag nor its content’s)');
     }
@@ -93,7 +93,7 @@ export class ContentService {
   /** The checks made before any byte is accepted: 404, 412, 413 (size limit, quota). */
   async begin(p: Principal, id: string, options: { ifMatch?: string; length?: number; uploadId?: string }): Promise<UploadPlan> {
     const recording = await this.find(p, id);
-    this.checkIfMatch(recording, options.ifMatch);
+    this.checkIfMatch(p, recording, options.ifMatch);
     const { maxBytes, quotaBytes } = this.deps.limits;
     const sizeLimit = () => contentTooLarge(`The largest file accepted is ${maxBytes} bytes`);
     if (options.length !== undefined && options.length > maxBytes) throw sizeLimit();
@@ -182,7 +182,7 @@ export class ContentService {
     return this.deps.prisma.$transaction(async (tx) => {
       const existing = await recordings.lockAndFind(tx, p, id);
       const { contentKey: previous } = await tx.recording.findUniqueOrThrow({ where: { id }, select: { contentKey: true } });
-      this.checkIfMatch({ ...existing, contentKey: previous }, options.ifMatch);
+      this.checkIfMatch(p, { ...existing, contentKey: previous }, options.ifMatch);
       // Without content, a sha256 on the recording is the client's declaration of the file to come.
       if (!previous && typeof existing.sha256 === 'string' && existing.sha256 !== inspection.sha256) {
         throw digestMismatch('the recording’s sha256', existing.sha256, inspection.sha256);
@@ -208,7 +208,7 @@ export class ContentService {
         entityId: id,
         changes: diff(existing, row),
       });
-      return { out: { recording: recordings.output(row), created: !previous, sha256: inspection.sha256 }, previous };
+      return { out: { recording: recordings.output(row, p), created: !previous, sha256: inspection.sha256 }, previous };
     }, TRANSACTION);
   }
 
@@ -219,7 +219,7 @@ export class ContentService {
       const existing = await recordings.lockAndFind(tx, p, id);
       const { contentKey: key } = await tx.recording.findUniqueOrThrow({ where: { id }, select: { contentKey: true } });
       if (!key) throw notFound(`The recording ${id} has no content`);
-      this.checkIfMatch({ ...existing, contentKey: key }, ifMatch);
+      this.checkIfMatch(p, { ...existing, contentKey: key }, ifMatch);
       const metadata = { ...(existing.metadata as Record<string, unknown>) };
       delete metadata.fileHeader;
       const row = await tx.recording.update({

@@ -9,6 +9,7 @@ import { PrismaClient } from '../generated/prisma/client';
 import { logger } from '../core/logging';
 import { parsePgUrl, quoteIdent, redactUrl } from './pg-url';
 import { TimedClient } from '../telemetry/db-metrics';
+import { ConnectErrorClient } from './connect-errors';
 
 export interface DatabaseOptions {
   url: string;
@@ -83,7 +84,9 @@ export function connectDatabase(options: DatabaseOptions): Database {
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'backendapi',
     keepAlive: true,
-    ...(options.timeQueries ? { Client: TimedClient } : {}),
+    // A refused connection reads as an outage (503), not as an error of the query that waited for it;
+    // with metrics on, the same client also times every query.
+    Client: options.timeQueries ? TimedClient : ConnectErrorClient,
   });
   // An idle client losing its connection (database restart, network) must not crash the process.
   pool.on('error', (err) => logger.warn('database connection lost', { error: err.message }));

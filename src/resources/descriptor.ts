@@ -71,6 +71,11 @@ export interface ResourceDescriptor {
   ownerField: string;
   /** Fields never sent to clients. */
   hidden?: readonly string[];
+  /**
+   * What of a row a caller who may not read it sees when another resource embeds it (include=):
+   * these fields only. Default: the id alone (the embedding row's foreign key shows it already).
+   */
+  publicFields?: readonly string[];
   relations?: Record<string, RelationSpec>;
   readOnly?: boolean;
   /** Schemas of POST and PATCH bodies (strict: unknown fields are errors). */

@@ -3,6 +3,7 @@
  * at scrape time), and the duration of every SQL statement sent through the pool.
  */
 import pg from 'pg';
+import { ConnectErrorClient } from '../db/connect-errors';
 import { Gauge } from 'prom-client';
 import { dbQueryDuration, registry } from './metrics';
 
@@ -63,7 +64,7 @@ type Callback = (err: Error | null, result: unknown) => void;
  * It calls pg.Client.prototype.query when the query runs, so the pg instrumentation's patch of
  * it (tracing) still applies.
  */
-export class TimedClient extends pg.Client {}
+export class TimedClient extends ConnectErrorClient {}
 
 function timedQuery(this: pg.Client, ...args: QueryArgs): unknown {
   const query = pg.Client.prototype.query as unknown as (this: pg.Client, ...a: QueryArgs) => unknown;
