@@ -7,6 +7,7 @@ import cors from 'cors';
 import helmet from 'helmet';
 import type { Config } from './core/config';
 import type { Database } from './db/connection';
+import type { TokenCache } from './auth/token-cache';
 import { databaseChecks, type CheckResult } from './db/health';
 import { requestId } from './api/middleware/request-id';
 import { accessLog } from './api/middleware/access-log';
@@ -20,6 +21,8 @@ import { openApiDocument } from './api/openapi';
 export interface AppDeps {
   config: Readonly<Config>;
   db: Database;
+  /** Resolved tokens kept in memory (src/auth/token-invalidation.ts); without it every request reads its token. */
+  tokenCache?: TokenCache;
   /** Further readiness checks owned by the caller (draining, SSH tunnel). */
   extraChecks?: Array<() => CheckResult | Promise<CheckResult>>;
 }

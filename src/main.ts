@@ -13,6 +13,7 @@ import { openDatabaseTarget, poolSizeFor } from './db/target';
 import { createApp } from './app';
 import { purgeExpiredKeys } from './resources/idempotency';
 import { purgeLoginTokens } from './auth/api-keys';
+import { startTokenCache } from './auth/token-invalidation';
 
 function readConfig(): Readonly<Config> {
   loadDotenv();
@@ -39,11 +40,15 @@ async function main(): Promise<void> {
     if (applied.length) logger.info(`applied ${applied.length} migration(s): ${applied.join(', ')}`);
   }
 
+  // PGlite is one session: a LISTEN connection of its own would interleave with the app's and
+  // hear nothing, so tokens are read on every request there (docs/scaling.md).
+  const tokens = target.maxConnections === 1 ? undefined : startTokenCache({ url: target.url, pool: db.pool, writes: db.writes });
   let draining = false;
   const { tunnel } = target;
   const app = createApp({
     config,
     db,
+    tokenCache: tokens?.cache,
     extraChecks: [
       () => ({ name: 'shutdown', ok: !draining, detail: draining ? 'draining' : undefined }),
       // through an SSH tunnel: its state (open, or reconnecting and why)
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
     // Handlers of requests whose clients went away may still be in a transaction: the pool
     // waits for them, but never beyond the grace period.
     const left = Math.max(config.http.shutdownGraceMs - (Date.now() - signalledAt), 1_000);
+    await tokens?.close();
     const released = await Promise.race([
       db.close().then(() => true),
       new Promise<false>((resolve) => setTimeout(resolve, left, false).unref()),
