@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   // PGlite is one session: a LISTEN connection of its own would interleave with the app's and
   // hear nothing, so tokens are read on every request there (docs/scaling.md).
   const tokens = target.maxConnections === 1 ? undefined : startTokenCache({ url: target.url, pool: db.pool, writes: db.writes });
+  if (!tokens) logger.info('token cache off on a PGlite server: every request reads its token');
   let draining = false;
   const { tunnel } = target;
   const app = createApp({

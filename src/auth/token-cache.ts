@@ -19,6 +19,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Principal } from './principal';
+import { LAST_USED_RESOLUTION_MS } from './authenticate';
 
 /** The NOTIFY channel of the triggers; payloads `key:<ApiKey.id>`, `user:<User.id>` or `all`. */
 export const AUTH_CHANNEL = 'backendapi_auth';
@@ -57,7 +58,8 @@ export class TokenCache {
 
   constructor(options: TokenCacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? 10_000;
-    this.maxAgeMs = options.maxAgeMs ?? 60_000;
+    // Re-reading a token is when its lastUsedAt is brought up to date: keep the same minute.
+    this.maxAgeMs = options.maxAgeMs ?? LAST_USED_RESOLUTION_MS;
   }
 
   get isActive(): boolean {
