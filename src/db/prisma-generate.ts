@@ -95,10 +95,10 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
 const quietEnv = (): NodeJS.ProcessEnv => ({ ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' });
 
 /** Writes the schema copy and a config naming it, for Prisma 7's CLI. Returns the config's path. */
-export function writeClientSchema(): string {
+export function writeClientSchema(schema = SCHEMA_PATH): string {
   mkdirSync(CLIENT_SCHEMA_DIR, { recursive: true });
   const copy = path.join(CLIENT_SCHEMA_DIR, 'schema.prisma');
-  writeFileSync(copy, clientSchema(readFileSync(SCHEMA_PATH, 'utf8'), path.dirname(SCHEMA_PATH), CLIENT_SCHEMA_DIR));
+  writeFileSync(copy, clientSchema(readFileSync(schema, 'utf8'), path.dirname(path.resolve(schema)), CLIENT_SCHEMA_DIR));
   const config = path.join(CLIENT_SCHEMA_DIR, 'prisma.config.mjs');
   writeFileSync(
     config,
@@ -107,9 +107,16 @@ export function writeClientSchema(): string {
   return config;
 }
 
+export interface GenerateOptions {
+  /** Another schema file than prisma/schema.prisma. */
+  schema?: string;
+  /** Only the client, not the model metadata. */
+  clientOnly?: boolean;
+}
+
 /** Generates the Prisma 7 client, then (unless `clientOnly`) the model metadata with Prisma 6.19. */
-export async function generate(options: { clientOnly?: boolean } = {}): Promise<void> {
-  const config = writeClientSchema();
+export async function generate(options: GenerateOptions = {}): Promise<void> {
+  const config = writeClientSchema(options.schema);
   // `generate` never starts the schema engine, but Prisma 7's CLI downloads one first unless
   // this names an executable; the stand-in refuses to run, so a stray migrate command fails
   // loudly instead of using Prisma 7's CLI for what 6.19's does here.
@@ -117,5 +124,6 @@ export async function generate(options: { clientOnly?: boolean } = {}): Promise<
   await runNode([prismaCli.client(), 'generate', '--config', config], { ...quietEnv(), PRISMA_SCHEMA_ENGINE_BINARY: standIn });
   if (options.clientOnly) return;
   // prisma.config.ts gives `generate` a placeholder URL when none is set.
-  await runNode([prismaCli.migrate(), 'generate', '--generator', 'models'], quietEnv());
+  const schemaArgs = options.schema ? ['--schema', options.schema] : [];
+  await runNode([prismaCli.migrate(), 'generate', '--generator', 'models', ...schemaArgs], quietEnv());
 }
