@@ -1,7 +1,8 @@
 /** Generating with two Prisma versions (src/db/prisma-generate.ts, docs/prisma.md). */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { clientSchema, CLIENT_SCHEMA_DIR, prismaCli, SCHEMA_PATH } from '../src/db/prisma-generate';
+import { clientSchema, CLIENT_SCHEMA_DIR, generate, prismaCli, SCHEMA_PATH } from '../src/db/prisma-generate';
 import { PROJECT_ROOT } from '../src/db/migrations';
 
 const schema = readFileSync(SCHEMA_PATH, 'utf8');
@@ -52,4 +53,25 @@ describe('which Prisma CLI runs', () => {
     const bare = Object.entries(scripts).filter(([, command]) => /(^|[;&|]\s*|\bnpx\s+)prisma(\s|$)/.test(command));
     expect(bare).toEqual([]);
   });
+});
+
+describe('generating from another schema file', () => {
+  it('when given one, then Prisma 7 writes its client where that schema says, and the project’s copy stays', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'backendapi-generate-'));
+    const projectCopy = path.join(CLIENT_SCHEMA_DIR, 'schema.prisma');
+    const before = existsSync(projectCopy) ? statSync(projectCopy).mtimeMs : undefined;
+    try {
+      mkdirSync(path.join(root, 'prisma'));
+      const other = path.join(root, 'prisma', 'schema.prisma');
+      writeFileSync(other, schema.replace(/^model Algo \{\n/m, 'model Algo {\n  license String?\n'));
+      await generate({ schema: other, clientOnly: true });
+      const client = readFileSync(path.join(root, 'src', 'generated', 'prisma', 'internal', 'class.ts'), 'utf8');
+      const { version } = JSON.parse(readFileSync(require.resolve('@prisma/client/package.json'), 'utf8')) as { version: string };
+      expect(client).toContain(`"clientVersion": "${version}"`);
+      expect(readFileSync(path.join(root, 'src', 'generated', 'prisma', 'models', 'Algo.ts'), 'utf8')).toContain('license');
+      expect(existsSync(projectCopy) ? statSync(projectCopy).mtimeMs : undefined).toBe(before);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
