@@ -35,7 +35,8 @@ export function startTestApp(env: Record<string, string> = {}, extra: Partial<Ap
   const db = connectDatabase({ ...config.database, url });
   const tokens =
     process.env.BACKENDAPI_TEST_EXTERNAL === '1' && !('tokenCache' in extra)
-      ? startTokenCache({ url, pool: db.pool, writes: db.writes })
+      ? // A generous probe timeout: on a busy machine the cache must not switch off in mid-test.
+        startTokenCache({ url, pool: db.pool, writes: db.writes, probeTimeoutMs: 20_000 })
       : undefined;
   const app = createApp({ config, db, tokenCache: tokens?.cache, ...extra });
   return {

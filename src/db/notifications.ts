@@ -3,7 +3,9 @@
  * drops, and it says it is live only once a NOTIFY sent through another connection (the app's
  * pool) has actually come back on it — so a pooler that cannot carry notifications (PgBouncer in
  * transaction mode) or a dead connection that has not noticed yet reads as down, never as a
- * listener that silently hears nothing. The probe repeats every `probeEveryMs`.
+ * listener that silently hears nothing. The probe repeats every `probeEveryMs`; one that has not
+ * come back `probeTimeoutMs` after its NOTIFY committed, or could not be sent, drops the
+ * connection (and so the cache) until a new one passes.
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +28,12 @@ export interface ListenerOptions {
 }
 
 export const PROBE_PREFIX = 'probe:';
+
+interface Probe {
+  payload: string;
+  /** Set once the probe's NOTIFY has committed. */
+  timeout?: NodeJS.Timeout;
+}
 
 export interface NotificationListener {
   /**
@@ -52,7 +60,7 @@ export function listen(options: ListenerOptions): NotificationListener {
   let delay = minDelay;
   let backendPid: number | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let pending: { payload: string; timeout: NodeJS.Timeout } | undefined;
+  let pending: Probe | undefined;
   let probes = 0;
 
   const setLive = (value: boolean): void => {
@@ -81,10 +89,19 @@ export function listen(options: ListenerOptions): NotificationListener {
   function probe(current: pg.Client): void {
     if (client !== current || pending) return;
     const payload = `${PROBE_PREFIX}${instance}:${++probes}`;
-    pending = { payload, timeout: setTimeout(() => drop(current), probeTimeoutMs).unref() };
-    options.notify(options.channel, payload).catch(() => {
-      // The database is unreachable through the pool too: the timeout marks the listener down.
-    });
+    const sent: Probe = { payload };
+    pending = sent;
+    // The clock starts once the NOTIFY has committed, so time spent waiting for a pool
+    // connection under load does not count; a NOTIFY that cannot be sent (the pool gave up
+    // waiting, the database is down) counts as a lost probe.
+    options.notify(options.channel, payload).then(
+      () => {
+        if (pending === sent) sent.timeout = setTimeout(() => drop(current), probeTimeoutMs).unref();
+      },
+      () => {
+        if (pending === sent) drop(current);
+      },
+    );
   }
 
   async function connect(): Promise<void> {
