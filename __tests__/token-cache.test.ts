@@ -79,12 +79,15 @@ describe('the token cache', () => {
   });
 
   it.each([
-    ['key:0190-a', { keyId: '0190-a' }],
-    ['user:0190-b', { userId: '0190-b' }],
-    ['all', 'all'],
-    ['something:new', 'all'],
-  ])('when the notification says %s, then it invalidates %j', (payload, expected) => {
-    expect(parseInvalidation(payload)).toEqual(expected);
+    ['s1:key:0190-a', { keyId: '0190-a' }],
+    ['s1:user:0190-b', { userId: '0190-b' }],
+    ['s1:all', 'all'],
+    ['s1:something:new', 'all'],
+    ['s2:key:0190-a', undefined],
+    ['s2:all', undefined],
+    ['not a payload of ours', 'all'],
+  ])('when the notification in schema s1 says %s, then it invalidates %j', (payload, expected) => {
+    expect(parseInvalidation(payload, 's1')).toEqual(expected);
   });
 });
 

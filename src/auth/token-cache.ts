@@ -21,7 +21,10 @@ import { EventEmitter } from 'node:events';
 import type { Principal } from './principal';
 import { LAST_USED_RESOLUTION_MS } from './authenticate';
 
-/** The NOTIFY channel of the triggers; payloads `key:<ApiKey.id>`, `user:<User.id>` or `all`. */
+/**
+ * The NOTIFY channel of the triggers; payloads `<schema>:key:<ApiKey.id>`,
+ * `<schema>:user:<User.id>` or `<schema>:all` (the channel is the whole database's).
+ */
 export const AUTH_CHANNEL = 'backendapi_auth';
 
 export interface CachedToken {
@@ -39,10 +42,12 @@ export interface TokenCacheOptions {
   maxAgeMs?: number;
 }
 
-export function parseInvalidation(payload: string): Invalidation {
-  const [kind, id] = payload.split(':', 2);
-  if (kind === 'key' && id) return { keyId: id };
-  if (kind === 'user' && id) return { userId: id };
+/** What a notification invalidates in `schema`; undefined when it is about another schema. */
+export function parseInvalidation(payload: string, schema: string): Invalidation | undefined {
+  const [of, kind, id] = payload.split(':', 3);
+  if (of !== schema && /^[a-z_][a-z0-9_]*$/.test(of ?? '')) return undefined;
+  if (of === schema && kind === 'key' && id) return { keyId: id };
+  if (of === schema && kind === 'user' && id) return { userId: id };
   return 'all'; // 'all', or anything not understood: forgetting everything is always safe
 }
 

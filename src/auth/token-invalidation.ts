@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { logger } from '../core/logging';
 import { listen, type ListenerOptions, type NotificationListener } from '../db/notifications';
+import { parsePgUrl } from '../db/pg-url';
 import type { WriteWatch } from '../db/write-watch';
 import { AUTH_CHANNEL, parseInvalidation, TokenCache, type TokenCacheOptions } from './token-cache';
 
@@ -43,7 +44,11 @@ export function startTokenCache(options: TokenCacheServiceOptions): TokenCacheSe
     if (live) logger.info('token cache on: change notifications arrive');
     else logger.warn('token cache off until the change-notification connection is back: every request reads its token');
   });
-  listener.events.on('notification', (payload: string) => cache.invalidate(parseInvalidation(payload)));
+  const { schema } = parsePgUrl(options.url);
+  listener.events.on('notification', (payload: string) => {
+    const invalidation = parseInvalidation(payload, schema);
+    if (invalidation) cache.invalidate(invalidation);
+  });
   const unsubscribe = options.writes.subscribe((tables) => {
     if (AUTH_TABLES.some((t) => tables.has(t))) cache.invalidate('all');
   });
