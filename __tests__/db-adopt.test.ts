@@ -12,8 +12,10 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { PrismaClient } from '../src/generated/prisma/client';
 import type { Database } from '../src/db/connection';
-import { listMigrations, runPrismaCli } from '../src/db/migrations';
+import { listMigrations } from '../src/db/migrations';
 import { parsePgUrl, quoteIdent, withSchema } from '../src/db/pg-url';
+import { generate } from '../src/db/prisma-generate';
+import { WriteWatch } from '../src/db/write-watch';
 import { parseListQuery } from '../src/resources/listing';
 import { recordings } from '../src/resources/recordings.resource';
 import { createServices } from '../src/resources/registry';
@@ -77,14 +79,14 @@ describeExternal('db:adopt on PostgreSQL', () => {
   }, 120_000);
 
   it('when a client is generated from the adopted schema, then the generic listing serves the mapped table', async () => {
-    await runPrismaCli(['generate', '--schema', copy.schemaFile, '--generator', 'client'], url);
+    await generate({ schema: copy.schemaFile, clientOnly: true });
     // The client generated from the adopted schema (its models carry @@map/@map), in place of the project's.
     const generated = (await import(path.join(copy.root, 'src', 'generated', 'prisma', 'client.ts'))) as {
       PrismaClient: typeof PrismaClient;
     };
     const pool = new pg.Pool({ ...parsePgUrl(url).config, max: 2 });
     const prisma = new generated.PrismaClient({ adapter: new PrismaPg(pool, { schema }) });
-    const db: Database = { prisma, pool, schema: quoteIdent(schema), url, close: async () => undefined };
+    const db: Database = { prisma, pool, schema: quoteIdent(schema), url, writes: new WriteWatch(), close: async () => undefined };
     try {
       const service = createServices(db).get('recordings');
       const admin = { userId, email: 'ada@example.com', role: 'ADMIN' as const, tokenId: 'test', tokenKind: 'API' as const };

@@ -16,6 +16,7 @@ import { PROJECT_ROOT } from '../src/core/paths';
 import { modelChanges, readModelsMeta } from '../src/db/migrate/model-changes';
 import { PROJECT_SCHEMA, prismaPaths } from '../src/db/migrate/paths';
 import { runPrismaCli } from '../src/db/migrations';
+import { generate } from '../src/db/prisma-generate';
 import { openDatabaseTarget } from '../src/db/target';
 import { describeTarget, run, scriptConfig } from './cli';
 
@@ -37,8 +38,8 @@ run(async () => {
     const before = metaFile ? readModelsMeta(metaFile) : undefined;
     logger.info(`introspecting the database into ${path.relative(process.cwd(), paths.schemaFile)} (prisma db pull)`);
     await runPrismaCli(['db', 'pull', ...paths.cliArgs], target.url);
-    logger.info('generating the Prisma client and the model metadata (prisma generate)');
-    await runPrismaCli(['generate', ...paths.cliArgs], target.url);
+    logger.info('generating the Prisma client and the model metadata (npm run generate)');
+    await generate(paths.schemaFile === PROJECT_SCHEMA ? {} : { schema: paths.schemaFile });
     if (paths.schemaFile === PROJECT_SCHEMA) {
       logger.info('writing the API docs (npm run docs)');
       // A process of its own: this one has loaded the model metadata as it was before.

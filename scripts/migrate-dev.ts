@@ -2,7 +2,8 @@
  * npm run migrate:dev [-- --name <change>] [--create-only] … — `prisma migrate dev` on the
  * configured database (DATABASE_URL, or the embedded server, started for the duration if it was
  * not running), then a down.sql beside each migration.sql it created (src/db/migrate/down-sql.ts),
- * so that `npm run migrate:rollback` can undo it. Every argument goes to `prisma migrate dev`.
+ * so that `npm run migrate:rollback` can undo it, then the project's generate (Prisma 7 client and
+ * model metadata; 6.19's own generate is skipped). Every argument goes to `prisma migrate dev`.
  * With --create-only, edit migration.sql and then check down.sql (npm run migrate:down-sql --
  * --force <name> rewrites it from the edited migration).
  */
@@ -12,6 +13,7 @@ import { writeDownFiles } from '../src/db/migrate/down-sql';
 import { downFile } from '../src/db/migrate/history';
 import { prismaPaths } from '../src/db/migrate/paths';
 import { listMigrations, runPrismaCli } from '../src/db/migrations';
+import { generate } from '../src/db/prisma-generate';
 import { openDatabaseTarget } from '../src/db/target';
 import { run, scriptConfig } from './cli';
 
@@ -24,7 +26,9 @@ run(async () => {
   process.on('SIGINT', () => undefined); // Ctrl-C reaches the CLI too; we release after it exits
   try {
     const before = new Set(listMigrations(paths.migrationsDir));
-    await runPrismaCli(['migrate', 'dev', ...args], target.url, { interactive: true });
+    // Prisma 6.19's migrate dev would generate a 6.19 client over the application's 7.10 one.
+    const skip = args.includes('--skip-generate') ? [] : ['--skip-generate'];
+    await runPrismaCli(['migrate', 'dev', ...args, ...skip], target.url, { interactive: true });
     const created = listMigrations(paths.migrationsDir).filter((name) => !before.has(name));
     const written = created.length
       ? await writeDownFiles(target.url, paths.migrationsDir, { names: created, progress: (m) => logger.info(m) })
@@ -34,5 +38,8 @@ run(async () => {
     if (without.length) logger.warn(`migration(s) without down.sql: ${without.join(', ')} (npm run migrate:down-sql writes them)`);
   } finally {
     await target.release();
+  }
+  if (!args.includes('--skip-generate') && !args.includes('--create-only')) {
+    await generate(schemaAt >= 0 ? { schema: args[schemaAt + 1] } : {});
   }
 });

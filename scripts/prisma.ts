@@ -4,8 +4,11 @@
  * Usage: tsx scripts/prisma.ts <prisma arguments>
  * Not `studio`: Prisma 6.19's needs a native engine from Prisma's binary host; `npm run studio`
  * runs scripts/studio.ts instead.
+ * The CLI is Prisma 6.19's, whose `migrate dev` and `migrate reset` would generate a 6.19 client
+ * over the application's 7.10 one: they run with --skip-generate, then the project's generate.
  */
 import { runPrismaCli } from '../src/db/migrations';
+import { generate } from '../src/db/prisma-generate';
 import { openDatabaseTarget } from '../src/db/target';
 import { run, scriptConfig } from './cli';
 
@@ -17,9 +20,12 @@ run(async () => {
   const target = await openDatabaseTarget(config);
   const stop = (): void => undefined; // Ctrl-C reaches the CLI too; we release after it exits
   process.on('SIGINT', stop);
+  const args = process.argv.slice(2);
+  const generates = args[0] === 'migrate' && (args[1] === 'dev' || args[1] === 'reset') && !args.includes('--skip-generate');
   try {
-    await runPrismaCli(process.argv.slice(2), target.url, { interactive: true });
+    await runPrismaCli(generates ? [...args, '--skip-generate'] : args, target.url, { interactive: true });
   } finally {
     await target.release();
   }
+  if (generates && !args.includes('--create-only')) await generate();
 });

@@ -7,6 +7,7 @@ import cors from 'cors';
 import helmet from 'helmet';
 import type { Config } from './core/config';
 import type { Database } from './db/connection';
+import type { TokenCache } from './auth/token-cache';
 import { databaseChecks, type CheckResult } from './db/health';
 import { requestId } from './api/middleware/request-id';
 import { accessLog } from './api/middleware/access-log';
@@ -24,6 +25,8 @@ import { requestMetrics } from './telemetry/http-metrics';
 export interface AppDeps {
   config: Readonly<Config>;
   db: Database;
+  /** Resolved tokens kept in memory (src/auth/token-invalidation.ts); without it every request reads its token. */
+  tokenCache?: TokenCache;
   /** Further readiness checks owned by the caller (draining, SSH tunnel). */
   extraChecks?: Array<() => CheckResult | Promise<CheckResult>>;
   /** Where recordings' files are kept; by default the store the configuration names. */

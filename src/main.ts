@@ -19,6 +19,7 @@ import { createContentStore } from './storage';
 import { startContentSweep } from './content/sweep';
 import { serveMetrics } from './telemetry/metrics-server';
 import { stopTracing } from './telemetry/tracing-switch';
+import { startTokenCache } from './auth/token-invalidation';
 
 function readConfig(): Readonly<Config> {
   loadDotenv();
@@ -48,6 +49,10 @@ async function main(): Promise<void> {
     if (applied.length) logger.info(`applied ${applied.length} migration(s): ${applied.join(', ')}`);
   }
 
+  // PGlite is one session: a LISTEN connection of its own would interleave with the app's and
+  // hear nothing, so tokens are read on every request there (docs/scaling.md).
+  const tokens = target.maxConnections === 1 ? undefined : startTokenCache({ url: target.url, pool: db.pool, writes: db.writes });
+  if (!tokens) logger.info('token cache off on a PGlite server: every request reads its token');
   let draining = false;
   const { tunnel } = target;
   const store = createContentStore(config.storage);
@@ -55,6 +60,7 @@ async function main(): Promise<void> {
     config,
     db,
     store,
+    tokenCache: tokens?.cache,
     extraChecks: [
       () => ({ name: 'shutdown', ok: !draining, detail: draining ? 'draining' : undefined }),
       // through an SSH tunnel: its state (open, or reconnecting and why)
@@ -105,6 +111,7 @@ async function main(): Promise<void> {
     // Handlers of requests whose clients went away may still be in a transaction: the pool
     // waits for them, but never beyond the grace period.
     const left = Math.max(config.http.shutdownGraceMs - (Date.now() - signalledAt), 1_000);
+    await tokens?.close();
     const released = await Promise.race([
       db.close().then(() => true),
       new Promise<false>((resolve) => setTimeout(resolve, left, false).unref()),

@@ -6,6 +6,7 @@ import { createApp, type AppDeps } from '../../src/app';
 import { loadConfig, type Config } from '../../src/core/config';
 import { connectDatabase, type Database } from '../../src/db/connection';
 import { EMBEDDED_MAX_CONNECTIONS } from '../../src/db/target';
+import { startTokenCache, type TokenCacheService } from '../../src/auth/token-invalidation';
 import { workerUrl } from './test-database';
 
 export function testDatabaseUrl(): string {
@@ -26,14 +27,32 @@ export interface TestApp {
   app: Express;
   db: Database;
   config: Readonly<Config>;
+  /** The token cache, as src/main.ts starts it (on a real server; not on the embedded one). */
+  tokens?: TokenCacheService;
   close(): Promise<void>;
 }
 
+/** `extra.tokenCache: undefined` builds an app without the token cache. */
 export function startTestApp(env: Record<string, string> = {}, extra: Partial<AppDeps> = {}): TestApp {
   const config = testConfig(env);
-  const db = connectDatabase({ ...config.database, url: config.database.url as string });
-  const app = createApp({ config, db, ...extra });
-  return { app, db, config, close: () => db.close() };
+  const url = config.database.url as string;
+  const db = connectDatabase({ ...config.database, url });
+  const tokens =
+    process.env.BACKENDAPI_TEST_EXTERNAL === '1' && !('tokenCache' in extra)
+      ? // A generous probe timeout: on a busy machine the cache must not switch off in mid-test.
+        startTokenCache({ url, pool: db.pool, writes: db.writes, probeTimeoutMs: 20_000 })
+      : undefined;
+  const app = createApp({ config, db, tokenCache: tokens?.cache, ...extra });
+  return {
+    app,
+    db,
+    config,
+    tokens,
+    close: async () => {
+      await tokens?.close();
+      await db.close();
+    },
+  };
 }
 
 /** Empties every table of the worker's schema (not the migration history). */

@@ -36,7 +36,8 @@ export interface Target {
   detail: string;
 }
 
-const MIN_RATIO: Record<ScenarioName, number> = { 'get-by-id': 0.6, 'list-50': 0.7, 'create-with-audit': 0.6 };
+/** The throughput ratio API/baseline to reach at every connection count; other scenarios have none. */
+const MIN_RATIO: Partial<Record<ScenarioName, number>> = { 'get-by-id': 0.5, 'list-50': 0.6, 'create-with-audit': 0.5 };
 export const RSS_LIMIT_MB = 200;
 
 const pad = (s: string | number, n: number): string => String(s).padStart(n);

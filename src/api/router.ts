@@ -25,7 +25,7 @@ export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   const { prisma } = deps.db;
   const { auth, rateLimit } = deps.config;
   const router = Router();
-  router.use(traced('auth.authenticate', authenticate(deps.db)));
+  router.use(traced('auth.authenticate', authenticate(deps.db, deps.tokenCache)));
   if (rateLimit.perMinute) router.use(perTokenLimit(new RequestLimiter(prisma, rateLimit.perMinute)));
   router.use(authRoutes(new AuthService(prisma, auth), prisma));
   router.use(apiKeyRoutes(prisma));
