@@ -15,7 +15,12 @@ const external = Boolean(process.env.TEST_DATABASE_URL);
 
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
+    // ESM-only dependencies (tus, srvx): jest on Node 20 cannot require them, so they are compiled to CommonJS.
+    '^.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@tus|srvx)/)'],
   setupFiles: ['<rootDir>/__tests__/support/setup-env.ts'],
   // Every response a test receives (supertest, fetch) is checked against the OpenAPI document.
   setupFilesAfterEnv: ['<rootDir>/__tests__/support/contract-hook.ts'],

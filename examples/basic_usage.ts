@@ -1,15 +1,16 @@
 /**
  * The recommended starting point: a real client session against a running server, with the
  * typed client (src/client). It signs in, creates a session, bulk-creates recordings, lists them
- * with a filter, a sort and cursor pagination, updates one with If-Match, replays a POST with an
- * Idempotency-Key, reads the event log for what it did, and cleans up.
+ * with a filter, a sort and cursor pagination, updates one with If-Match, uploads a WAV file to one
+ * and downloads a byte range of it, replays a POST with an Idempotency-Key, reads the event log for
+ * what it did, and cleans up.
  *
  *   BASE_URL=http://localhost:3000 TOKEN=bk_api_… npm run example
  *   npm run example -- --base-url http://localhost:3000 --email ada@example.com --password '…'
  *
  * Exits 0 when every step did what the API promises, 1 on any failure, 2 on missing settings.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createApiClient, type ApiClient, type components } from '../src/client';
 
@@ -46,6 +47,26 @@ function must<T>(step: string, result: { data?: T; error?: unknown; response: Re
     throw new Error(`${step}: HTTP ${response.status} ${problem?.detail ?? problem?.title ?? ''} ${JSON.stringify(problem?.errors ?? '')}`);
   }
   return result.data as T;
+}
+
+/** A mono 16-bit PCM WAV file of a 440 Hz tone. */
+function sineWav(seconds: number, rate: number): Buffer {
+  const frames = Math.round(seconds * rate);
+  const file = Buffer.alloc(44 + frames * 2);
+  file.write('RIFF', 0, 'latin1');
+  file.writeUInt32LE(36 + frames * 2, 4);
+  file.write('WAVEfmt ', 8, 'latin1');
+  file.writeUInt32LE(16, 16);
+  file.writeUInt16LE(1, 20); // PCM
+  file.writeUInt16LE(1, 22); // channels
+  file.writeUInt32LE(rate, 24);
+  file.writeUInt32LE(rate * 2, 28);
+  file.writeUInt16LE(2, 32);
+  file.writeUInt16LE(16, 34);
+  file.write('data', 36, 'latin1');
+  file.writeUInt32LE(frames * 2, 40);
+  for (let i = 0; i < frames; i++) file.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  return file;
 }
 
 function step(text: string): void {
@@ -139,6 +160,31 @@ async function main(s: ReturnType<typeof settings>): Promise<void> {
     });
     if (stale.response.status !== 412) throw new Error(`a stale If-Match should be 412, got ${stale.response.status}`);
     console.log(`  the same If-Match again: ${stale.response.status} ${stale.error?.title} (someone changed it meanwhile)`);
+
+    step('upload a small WAV file to the audio recording, then download part of it');
+    const audio = recordings.find((r) => r.modality === 'AUDIO') as Recording;
+    const wav = sineWav(0.5, 8000);
+    const digest = `sha-256=:${createHash('sha256').update(wav).digest('base64')}:`;
+    const uploaded = await api.PUT('/api/v1/recordings/{id}/content', {
+      params: { path: { id: audio.id }, header: { 'Repr-Digest': digest } },
+      body: wav as unknown as string,
+      bodySerializer: (body: unknown) => body as Uint8Array,
+      headers: { 'Content-Type': 'audio/wav' },
+    });
+    const withFile = must('upload', uploaded, 201);
+    console.log(
+      `  ${withFile.sizeBytes} bytes, ${withFile.sampleRateHz} Hz, ${withFile.channelCount} channel(s), ${withFile.durationMs} ms (read from the file)`,
+    );
+    const range = await api.GET('/api/v1/recordings/{id}/content', {
+      params: { path: { id: audio.id }, header: { Range: 'bytes=0-43' } },
+      parseAs: 'arrayBuffer',
+    });
+    must('download', range, 206);
+    const head = Buffer.from(range.data as unknown as ArrayBuffer);
+    if (!head.equals(wav.subarray(0, 44))) throw new Error('the downloaded range differs from the uploaded bytes');
+    console.log(
+      `  ${range.response.headers.get('content-range')}: the ${head.length}-byte header, starting ${head.toString('latin1', 0, 4)}`,
+    );
 
     step('POST twice with the same Idempotency-Key: the second is a replay, nothing is created twice');
     const key = randomUUID();

@@ -24,6 +24,12 @@ export const DEMO_USERS = [
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/** Prints the demo users' password and API keys (npm run seed, npm run migrate:reset). */
+export function logDemoCredentials(): void {
+  logger.info(`demo users (password for all: ${DEMO_PASSWORD}):`);
+  for (const u of DEMO_USERS) logger.info(`  ${u.email.padEnd(20)} ${u.role.padEnd(7)} Authorization: Bearer ${u.apiKey}`);
+}
+
 export async function seedDemoData(prisma: PrismaClient, now = new Date()): Promise<boolean> {
   if (await prisma.user.findUnique({ where: { email: 'admin@example.com' } })) return false;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
@@ -167,8 +173,7 @@ if (require.main === module) {
     const db = connectDatabase({ ...config.database, url: target.url, poolSize: poolSizeFor(target, 2) });
     try {
       logger.info((await seedDemoData(db.prisma)) ? 'seeded the demo data set' : 'demo data already present; nothing to do');
-      logger.info(`demo users (password for all: ${DEMO_PASSWORD}):`);
-      for (const u of DEMO_USERS) logger.info(`  ${u.email.padEnd(20)} ${u.role.padEnd(7)} Authorization: Bearer ${u.apiKey}`);
+      logDemoCredentials();
     } finally {
       await db.close();
       await target.release();

@@ -1,11 +1,14 @@
 /**
- * Runs the Prisma CLI (migrate dev, db pull, …) against the configured database: DATABASE_URL,
+ * Runs the Prisma CLI (db pull, …) against the configured database: DATABASE_URL,
  * or the embedded server, started for the duration of the command if it was not running.
  * Usage: tsx scripts/prisma.ts <prisma arguments>
  * Not `studio`: Prisma 6.19's needs a native engine from Prisma's binary host; `npm run studio`
  * runs scripts/studio.ts instead.
+ * The CLI is Prisma 6.19's, whose `migrate dev` and `migrate reset` would generate a 6.19 client
+ * over the application's 7.10 one: they run with --skip-generate, then the project's generate.
  */
 import { runPrismaCli } from '../src/db/migrations';
+import { generate } from '../src/db/prisma-generate';
 import { openDatabaseTarget } from '../src/db/target';
 import { probeDatabase } from '../src/db/connection-error';
 import { run, scriptConfig } from './cli';
@@ -18,11 +21,14 @@ run(async () => {
   const target = await openDatabaseTarget(config);
   const stop = (): void => undefined; // Ctrl-C reaches the CLI too; we release after it exits
   process.on('SIGINT', stop);
+  const args = process.argv.slice(2);
+  const generates = args[0] === 'migrate' && (args[1] === 'dev' || args[1] === 'reset') && !args.includes('--skip-generate');
   try {
     // The CLI would only say it cannot reach host:port; scripts/cli.ts names the variable to fix.
     await probeDatabase(target.url);
-    await runPrismaCli(process.argv.slice(2), target.url, { interactive: true });
+    await runPrismaCli(generates ? [...args, '--skip-generate'] : args, target.url, { interactive: true });
   } finally {
     await target.release();
   }
+  if (generates && !args.includes('--create-only')) await generate();
 });

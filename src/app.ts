@@ -7,21 +7,30 @@ import cors from 'cors';
 import helmet from 'helmet';
 import type { Config } from './core/config';
 import type { Database } from './db/connection';
+import type { TokenCache } from './auth/token-cache';
 import { databaseChecks, type CheckResult } from './db/health';
 import { requestId } from './api/middleware/request-id';
 import { accessLog } from './api/middleware/access-log';
 import { jsonBody } from './api/middleware/json-body';
+import { storableInput, wellFormedPath } from './api/middleware/input-guard';
 import { notFoundHandler, problemHandler } from './api/middleware/problem';
 import { healthRoutes } from './api/routes/health.routes';
 import { apiRouter } from './api/router';
 import { docsRoutes } from './api/routes/docs.routes';
 import { openApiDocument } from './api/openapi';
+import { takesRawBody } from './api/raw-body';
+import { createContentStore, type ContentStore } from './storage';
+import { requestMetrics } from './telemetry/http-metrics';
 
 export interface AppDeps {
   config: Readonly<Config>;
   db: Database;
+  /** Resolved tokens kept in memory (src/auth/token-invalidation.ts); without it every request reads its token. */
+  tokenCache?: TokenCache;
   /** Further readiness checks owned by the caller (draining, SSH tunnel). */
   extraChecks?: Array<() => CheckResult | Promise<CheckResult>>;
+  /** Where recordings' files are kept; by default the store the configuration names. */
+  store?: ContentStore;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -31,13 +40,16 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false); // resources set their own ETags
   if (config.http.trustProxy) app.set('trust proxy', config.http.trustProxy);
 
+  const store = deps.store ?? createContentStore(config.storage);
   const dbChecks = databaseChecks(deps.db);
   const readiness = async (): Promise<CheckResult[]> => [
-    ...(await Promise.all((deps.extraChecks ?? []).map((check) => check()))),
+    ...(await Promise.all([...(deps.extraChecks ?? []), () => store.check()].map((check) => check()))),
     ...(await dbChecks()),
   ];
 
-  app.use(requestId, accessLog, helmet());
+  // First, so that every request is counted and timed (docs/operations.md).
+  if (config.metrics.enabled) app.use(requestMetrics(deps.db.pool));
+  app.use(requestId, accessLog, helmet(), wellFormedPath);
   // Only the configured origins get CORS headers; tokens travel in Authorization, not cookies,
   // so credentials are never allowed (and '*' is refused by the config).
   app.use(
@@ -45,15 +57,32 @@ export function createApp(deps: AppDeps): Express {
       origin: config.http.corsOrigins.length ? [...config.http.corsOrigins] : false,
       credentials: false,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
-      exposedHeaders: ['Location', 'ETag', 'Link', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'],
+      allowedHeaders: [
+        ...['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
+        // recording content and tus uploads
+        ...['Range', 'If-Range', 'Content-Digest', 'Repr-Digest', 'Tus-Resumable', 'Upload-Length', 'Upload-Offset', 'Upload-Metadata'],
+      ],
+      exposedHeaders: [
+        ...['Location', 'ETag', 'Link', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'],
+        ...['Content-Range', 'Accept-Ranges', 'Content-Disposition', 'Repr-Digest'],
+        ...[
+          'Tus-Resumable',
+          'Tus-Version',
+          'Tus-Extension',
+          'Tus-Max-Size',
+          'Upload-Offset',
+          'Upload-Length',
+          'Upload-Expires',
+          'Upload-Metadata',
+        ],
+      ],
       maxAge: 600,
     }),
   );
   app.use(healthRoutes({ readiness }));
   app.use(docsRoutes(openApiDocument()));
-  app.use(jsonBody(config.http.bodyLimitBytes));
-  app.use('/api/v1', apiRouter(deps));
+  app.use(jsonBody(config.http.bodyLimitBytes, takesRawBody), storableInput);
+  app.use('/api/v1', apiRouter({ ...deps, store }));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

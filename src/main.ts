@@ -1,7 +1,9 @@
 /**
  * Starts backendapi: configuration, database (embedded or external), migrations, HTTP,
- * and a graceful shutdown on SIGTERM/SIGINT.
+ * metrics, and a graceful shutdown on SIGTERM/SIGINT.
  */
+// First of all: tracing (when OTEL_* asks for it) must start before http, express and pg load.
+import './telemetry/preload';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
 import { ConfigError, loadConfig, type Config } from './core/config';
@@ -15,6 +17,11 @@ import { createApp } from './app';
 import { purgeExpiredKeys } from './resources/idempotency';
 import { purgeLoginTokens } from './auth/api-keys';
 import { setPasswordCost } from './auth/passwords';
+import { createContentStore } from './storage';
+import { startContentSweep } from './content/sweep';
+import { serveMetrics } from './telemetry/metrics-server';
+import { stopTracing } from './telemetry/tracing-switch';
+import { startTokenCache } from './auth/token-invalidation';
 
 function readConfig(): Readonly<Config> {
   loadDotenv();
@@ -33,19 +40,29 @@ async function main(config: Readonly<Config>): Promise<void> {
   configureLogging(config.log);
   setPasswordCost(config.auth.passwordCost);
   const started = Date.now();
+  // Before the database: a port already in use stops start-up before anything else is opened.
+  await serveMetrics(config.metrics);
 
   const target = await openDatabaseTarget(config);
-  const db = connectDatabase({ ...config.database, url: target.url, poolSize: poolSizeFor(target, config.database.poolSize) });
+  const poolSize = poolSizeFor(target, config.database.poolSize);
+  const db = connectDatabase({ ...config.database, url: target.url, poolSize, timeQueries: config.metrics.enabled });
   if (config.database.migrateOnStart) {
     const applied = await applyPendingMigrations(db.pool, db.schema, target.url);
     if (applied.length) logger.info(`applied ${applied.length} migration(s): ${applied.join(', ')}`);
   }
 
+  // PGlite is one session: a LISTEN connection of its own would interleave with the app's and
+  // hear nothing, so tokens are read on every request there (docs/scaling.md).
+  const tokens = target.maxConnections === 1 ? undefined : startTokenCache({ url: target.url, pool: db.pool, writes: db.writes });
+  if (!tokens) logger.info('token cache off on a PGlite server: every request reads its token');
   let draining = false;
   const { tunnel } = target;
+  const store = createContentStore(config.storage);
   const app = createApp({
     config,
     db,
+    store,
+    tokenCache: tokens?.cache,
     extraChecks: [
       () => ({ name: 'shutdown', ok: !draining, detail: draining ? 'draining' : undefined }),
       // through an SSH tunnel: its state (open, or reconnecting and why)
@@ -65,7 +82,11 @@ async function main(config: Readonly<Config>): Promise<void> {
     },
     60 * 60 * 1000,
   ).unref();
+  const stopContentSweep = startContentSweep({ prisma: db.prisma, store }, config.content.sweepIntervalMs);
   const server: Server = app.listen(config.http.port, config.http.host);
+  // Node cuts every request after 5 minutes by default, which would end large uploads; a stalled
+  // upload is ended by CONTENT_IDLE_TIMEOUT instead, and headersTimeout still bounds slow headers.
+  server.requestTimeout = 0;
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -75,6 +96,7 @@ async function main(config: Readonly<Config>): Promise<void> {
     if (draining) return;
     draining = true;
     clearInterval(sweep);
+    stopContentSweep();
     const signalledAt = Date.now();
     logger.info(`${signal}: draining (grace ${config.http.shutdownGraceMs} ms)`);
     let forced = false;
@@ -91,12 +113,14 @@ async function main(config: Readonly<Config>): Promise<void> {
     // Handlers of requests whose clients went away may still be in a transaction: the pool
     // waits for them, but never beyond the grace period.
     const left = Math.max(config.http.shutdownGraceMs - (Date.now() - signalledAt), 1_000);
+    await tokens?.close();
     const released = await Promise.race([
       db.close().then(() => true),
       new Promise<false>((resolve) => setTimeout(resolve, left, false).unref()),
     ]);
     if (!released) logger.warn('grace period over: database connections still busy, exiting anyway');
     await target.release();
+    await stopTracing().catch((err: unknown) => logger.warn('could not export the last spans', { error: (err as Error).message }));
     logger.info('stopped');
     process.exit(forced || !released ? 1 : 0);
   };

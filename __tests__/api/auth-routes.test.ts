@@ -4,22 +4,14 @@
  */
 import type { Express } from 'express';
 import { HttpError } from '../../src/core/errors';
+import { mountedRoutes, type StackLayer } from '../../src/api/mounted-routes';
 import { startTestApp, type TestApp } from '../support/app';
-
-interface StackLayer {
-  rawPath?: unknown;
-  method?: string;
-  handle: ((...args: unknown[]) => unknown) & { stack?: StackLayer[]; access?: string };
-  route?: { path: string; stack: StackLayer[] };
-}
 
 interface FoundRoute {
   path: string;
   method: string;
   access: string | undefined;
 }
-
-const joinPath = (prefix: string, path: unknown): string => `${prefix}${typeof path === 'string' && path !== '/' ? path : ''}`;
 
 /** The 405 fallback (`.all(only(...))`): answers every method with 405, so it needs no access(). */
 function isMethodNotAllowed(layer: StackLayer): boolean {
@@ -31,25 +23,22 @@ function isMethodNotAllowed(layer: StackLayer): boolean {
   return false;
 }
 
-function collect(stack: StackLayer[], prefix: string, out: FoundRoute[], fallbacks: string[]): void {
-  for (const layer of stack) {
-    if (layer.route) {
-      const path = joinPath(prefix, layer.route.path);
-      const seen = new Set<string>();
-      for (const handler of layer.route.stack) {
-        if (handler.method === undefined) {
-          if (!isMethodNotAllowed(handler)) out.push({ path, method: 'ALL', access: handler.handle.access });
-          else fallbacks.push(path);
-          continue;
-        }
-        if (seen.has(handler.method)) continue; // only the first handler of each method
-        seen.add(handler.method);
-        out.push({ path, method: handler.method.toUpperCase(), access: handler.handle.access });
+/** Every method each mounted route serves, with the access() its first handler declares. */
+function collect(app: Express): FoundRoute[] {
+  const out: FoundRoute[] = [];
+  for (const { path, route } of mountedRoutes(app)) {
+    const seen = new Set<string>();
+    for (const handler of route.stack) {
+      if (handler.method === undefined) {
+        if (!isMethodNotAllowed(handler)) out.push({ path, method: 'ALL', access: handler.handle.access });
+        continue;
       }
-    } else if (Array.isArray(layer.handle.stack)) {
-      collect(layer.handle.stack, joinPath(prefix, layer.rawPath), out, fallbacks);
+      if (seen.has(handler.method)) continue; // only the first handler of each method
+      seen.add(handler.method);
+      out.push({ path, method: handler.method.toUpperCase(), access: handler.handle.access });
     }
   }
+  return out;
 }
 
 describe('route inventory', () => {
@@ -57,9 +46,7 @@ describe('route inventory', () => {
   let routes: FoundRoute[];
   beforeAll(() => {
     t = startTestApp();
-    const app = t.app as Express & { router: { stack: StackLayer[] } };
-    routes = [];
-    collect(app.router.stack, '', routes, []);
+    routes = collect(t.app);
   });
   afterAll(() => t.close());
 

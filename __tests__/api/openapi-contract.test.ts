@@ -189,6 +189,43 @@ describe('responses conform to the OpenAPI document', () => {
     await as(member).post('/api/v1/event-log', {}).expect(405);
   });
 
+  it('recording content and resumable uploads', async () => {
+    const rec = await as(member).post('/api/v1/recordings', { name: 'contract-file', modality: 'OTHER', format: 'text/csv' }).expect(201);
+    const content = `/api/v1/recordings/${String(rec.body.id)}/content`;
+    const put = (body: string) => request(t.app).put(content).set(authHeader(member.token)).set('Content-Type', 'text/csv').send(body);
+    await as(member).get(content).expect(404);
+    await put('a,b\n1,2\n').expect(201);
+    await put('a,b\n3,4\n').expect(200);
+    await put('x').set('Repr-Digest', 'md5=:AAAA:').expect(400);
+    await put('x').set('If-Match', '"stale"').expect(412);
+    await as(member).get(content).expect(200);
+    await as(member).get(content).set('Range', 'bytes=0-2').expect(206);
+    await as(member).get(content).set('Range', 'bytes=99-').expect(416);
+    await request(t.app).head(content).set(authHeader(member.token)).expect(200);
+    await as(member).delete(content).expect(204);
+
+    const TUS = { 'Tus-Resumable': '1.0.0' };
+    const uploads = `/api/v1/recordings/${String(rec.body.id)}/uploads`;
+    await request(t.app).options(uploads).set(authHeader(member.token)).expect(204);
+    await request(t.app).post(uploads).set(authHeader(member.token)).set('Upload-Length', '3').expect(412);
+    const created = await request(t.app).post(uploads).set(authHeader(member.token)).set(TUS).set('Upload-Length', '3').expect(201);
+    const upload = created.headers.location as string;
+    await request(t.app).head(upload).set(authHeader(member.token)).set(TUS).expect(200);
+    const patch = (offset: string, body: string) =>
+      request(t.app)
+        .patch(upload)
+        .set(authHeader(member.token))
+        .set(TUS)
+        .set('Upload-Offset', offset)
+        .set('Content-Type', 'application/offset+octet-stream')
+        .send(body);
+    await patch('2', 'x').expect(409);
+    await patch('0', 'ab').expect(204);
+    await request(t.app).delete(upload).set(authHeader(member.token)).set(TUS).expect(204);
+    await request(t.app).head(upload).set(authHeader(member.token)).set(TUS).expect(404);
+    await request(t.app).put(uploads).set(authHeader(member.token)).expect(405);
+  });
+
   it('Swagger UI gets its own Content-Security-Policy; every other route keeps helmet’s', async () => {
     const docs = await request(t.app).get('/docs').expect(200);
     expect(docs.text).toContain('<base href="/docs/">');

@@ -1,62 +1,21 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { ensureEmbeddedServer, stopEmbeddedServer } from '../../src/db/embedded';
 import { listMigrations } from '../../src/db/migrations';
-import { parsePgUrl, withSchema } from '../../src/db/pg-url';
-import { freePort, ROOT } from '../support/process';
+import { withSchema } from '../../src/db/pg-url';
+import { appliedMigrations, runScript, sql, tables } from '../support/migrate-cli';
+import { freePort } from '../support/process';
 
 /**
- * npm run migrate / migrate:clear / migrate:reset, run as real child processes (stdin is not
- * a terminal) against scratch schemas and databases: never the workers' own schemas.
+ * npm run migrate / migrate:clear:destroy-data / migrate:reset, run as real child processes
+ * (stdin is not a terminal) against scratch schemas and databases: never the workers' own schemas.
  */
-interface Result {
-  code: number | null;
-  output: string;
-}
-
-function runScript(script: string, args: string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join('scripts', script), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client(parsePgUrl(url).config);
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-const tables = async (url: string, schema: string): Promise<string[]> =>
-  (await sql<{ t: string }>(url, `SELECT tablename AS t FROM pg_tables WHERE schemaname = '${schema}' ORDER BY 1`)).map((r) => r.t);
-
-const appliedMigrations = async (url: string, schema: string): Promise<string[]> =>
-  (
-    await sql<{ m: string }>(
-      url,
-      `SELECT migration_name AS m FROM "${schema}"._prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY 1`,
-    )
-  ).map((r) => r.m);
-
 const UNREACHABLE = 'postgresql://postgres@127.0.0.1:9/nowhere';
 
 describe('migration scripts, on any database', () => {
   it('when the database is unreachable, then clear and reset exit non-zero and say why', async () => {
-    for (const script of ['migrate-clear.ts', 'migrate-reset.ts', 'migrate.ts']) {
+    for (const script of ['migrate-clear-destroy-data.ts', 'migrate-reset.ts', 'migrate.ts']) {
       const result = await runScript(
         script,
         ['--yes'].filter(() => script !== 'migrate.ts'),
@@ -67,11 +26,16 @@ describe('migration scripts, on any database', () => {
     }
   }, 60_000);
 
-  it('when NODE_ENV=production and no --force, then reset refuses before touching any database', async () => {
-    const result = await runScript('migrate-reset.ts', ['--yes'], { NODE_ENV: 'production', DATABASE_URL: UNREACHABLE });
-    expect(result.code).toBe(1);
-    expect(result.output).toMatch(/refusing to reset the database when NODE_ENV=production; pass --force/);
-    expect(result.output).not.toMatch(/ECONNREFUSED/); // it did not even connect
+  it('when NODE_ENV=production and no --force, then reset and clear:destroy-data refuse before touching any database', async () => {
+    for (const [script, what] of [
+      ['migrate-reset.ts', 'reset the database'],
+      ['migrate-clear-destroy-data.ts', 'drop the schema'],
+    ]) {
+      const result = await runScript(script as string, ['--yes'], { NODE_ENV: 'production', DATABASE_URL: UNREACHABLE });
+      expect(result.code).toBe(1);
+      expect(result.output).toContain(`refusing to ${what} when NODE_ENV=production; pass --force`);
+      expect(result.output).not.toMatch(/ECONNREFUSED/); // it did not even connect
+    }
   });
 });
 
@@ -104,7 +68,7 @@ describeExternal('migration scripts on an external PostgreSQL', () => {
   });
 
   it('when there is no terminal and no --yes, then clear refuses, exits non-zero and leaves the schema alone', async () => {
-    const result = await runScript('migrate-clear.ts', [], { DATABASE_URL: url });
+    const result = await runScript('migrate-clear-destroy-data.ts', [], { DATABASE_URL: url });
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/refusing: stdin is not a terminal.*--yes/);
     expect(await tables(base, configured)).toEqual(['stray']);
@@ -112,7 +76,7 @@ describeExternal('migration scripts on an external PostgreSQL', () => {
 
   it('when clear runs with --yes, then only the configured schema is rebuilt and migrated; other schemas keep their data', async () => {
     await sql(base, `COMMENT ON SCHEMA ${configured} IS 'scratch'`);
-    const result = await runScript('migrate-clear.ts', ['--yes'], { DATABASE_URL: url });
+    const result = await runScript('migrate-clear-destroy-data.ts', ['--yes'], { DATABASE_URL: url });
     expect(result.code).toBe(0);
     expect(result.output).toMatch(/dropping and recreating schema/);
     expect(result.output).toMatch(/applying all migrations/);
@@ -150,6 +114,8 @@ describeExternal('migration scripts on an external PostgreSQL', () => {
     expect(result.code).toBe(0);
     expect(result.output).toMatch(/dropping schema\(s\): extra, public/);
     expect(result.output).toMatch(/seeding the demo data/);
+    expect(result.output).toMatch(/demo users \(password for all: \S+\):/);
+    expect(result.output).toMatch(/admin@example\.com +ADMIN +Authorization: Bearer bk_api_demo_admin_/);
     const schemas = await sql<{ n: string }>(
       scratchUrl,
       `SELECT nspname AS n FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'`,
@@ -158,7 +124,14 @@ describeExternal('migration scripts on an external PostgreSQL', () => {
     expect(await tables(scratchUrl, 'public')).not.toContain('old');
     expect(await appliedMigrations(scratchUrl, 'public')).toEqual(listMigrations());
     expect(await sql(scratchUrl, `SELECT count(*)::int AS n FROM "User"`)).toEqual([{ n: 3 }]);
-  }, 60_000);
+
+    const empty = await runScript('migrate-reset.ts', ['--yes', '--skip-seed'], { DATABASE_URL: scratchUrl });
+    expect(empty.code).toBe(0);
+    expect(empty.output).toContain('--skip-seed: no demo data seeded');
+    expect(empty.output).not.toMatch(/Authorization: Bearer/);
+    expect(await appliedMigrations(scratchUrl, 'public')).toEqual(listMigrations());
+    expect(await sql(scratchUrl, `SELECT count(*)::int AS n FROM "User"`)).toEqual([{ n: 0 }]);
+  }, 120_000);
 });
 
 describe('migration scripts on the embedded database', () => {
@@ -180,7 +153,7 @@ describe('migration scripts on the embedded database', () => {
   });
 
   it('when clear runs, then public is rebuilt and migrated and the other schema keeps its data', async () => {
-    const result = await runScript('migrate-clear.ts', ['--yes'], env);
+    const result = await runScript('migrate-clear-destroy-data.ts', ['--yes'], env);
     expect(result.output).toMatch(/using running embedded PostgreSQL/);
     expect(result.code).toBe(0);
     expect(await appliedMigrations(url, 'public')).toEqual(listMigrations());

@@ -2,7 +2,7 @@
  * Run by memory.test.ts in a child process with --expose-gc: an app on the test database
  * answers a bounded series of list requests with large pages; the heap is measured after a
  * full GC at checkpoints and printed as one JSON line.
- * Env: PROBE_DATABASE_URL, PROBE_REQUESTS, PROBE_CHECKPOINT.
+ * Env: PROBE_DATABASE_URL, PROBE_REQUESTS, PROBE_CHECKPOINT, PROBE_DEADLINE_MS.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const requests = Number(process.env.PROBE_REQUESTS ?? 300);
   const checkpoint = Number(process.env.PROBE_CHECKPOINT ?? 50);
   const heapMb: number[] = [];
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + Number(process.env.PROBE_DEADLINE_MS ?? 90_000);
   for (let i = 1; i <= requests && Date.now() < deadline; i++) {
     const res = await fetch(`${base}/api/v1/recordings?limit=1000&include=user`, { headers });
     const body = (await res.json()) as { data: unknown[] };

@@ -56,6 +56,11 @@ export interface Reply {
   headers: Headers;
 }
 
+/** A request body that is JSON text already (sent as it is, not stringified again). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 /** One request with fetch; the body is parsed when it is JSON. Network failures reject. */
 export async function call(
   base: string,
@@ -73,7 +78,7 @@ export async function call(
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...headers,
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : body instanceof RawJson ? body.text : JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });
   const text = await res.text();

@@ -1,9 +1,12 @@
 /** Builds the real app on this worker's schema of the test database. */
+import os from 'node:os';
+import path from 'node:path';
 import type { Express } from 'express';
 import { createApp, type AppDeps } from '../../src/app';
 import { loadConfig, type Config } from '../../src/core/config';
 import { connectDatabase, type Database } from '../../src/db/connection';
 import { EMBEDDED_MAX_CONNECTIONS } from '../../src/db/target';
+import { startTokenCache, type TokenCacheService } from '../../src/auth/token-invalidation';
 import { workerUrl } from './test-database';
 
 export function testDatabaseUrl(): string {
@@ -15,21 +18,41 @@ export function testDatabaseUrl(): string {
 export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
   // On the embedded server one connection per pool, as the app itself uses there (src/db/target.ts).
   const pool = process.env.BACKENDAPI_TEST_EXTERNAL === '1' ? {} : { DATABASE_POOL_SIZE: String(EMBEDDED_MAX_CONNECTIONS) };
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: testDatabaseUrl(), ...pool, ...env });
+  // Recording files go to a directory of this worker's, never to the repository's data/.
+  const storage = { STORAGE_DIR: path.join(os.tmpdir(), `backendapi-test-content-${process.pid}`) };
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: testDatabaseUrl(), ...pool, ...storage, ...env });
 }
 
 export interface TestApp {
   app: Express;
   db: Database;
   config: Readonly<Config>;
+  /** The token cache, as src/main.ts starts it (on a real server; not on the embedded one). */
+  tokens?: TokenCacheService;
   close(): Promise<void>;
 }
 
+/** `extra.tokenCache: undefined` builds an app without the token cache. */
 export function startTestApp(env: Record<string, string> = {}, extra: Partial<AppDeps> = {}): TestApp {
   const config = testConfig(env);
-  const db = connectDatabase({ ...config.database, url: config.database.url as string });
-  const app = createApp({ config, db, ...extra });
-  return { app, db, config, close: () => db.close() };
+  const url = config.database.url as string;
+  const db = connectDatabase({ ...config.database, url });
+  const tokens =
+    process.env.BACKENDAPI_TEST_EXTERNAL === '1' && !('tokenCache' in extra)
+      ? // A generous probe timeout: on a busy machine the cache must not switch off in mid-test.
+        startTokenCache({ url, pool: db.pool, writes: db.writes, probeTimeoutMs: 20_000 })
+      : undefined;
+  const app = createApp({ config, db, tokenCache: tokens?.cache, ...extra });
+  return {
+    app,
+    db,
+    config,
+    tokens,
+    close: async () => {
+      await tokens?.close();
+      await db.close();
+    },
+  };
 }
 
 /** Empties every table of the worker's schema (not the migration history). */

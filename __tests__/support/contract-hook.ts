@@ -20,7 +20,8 @@
  * - reliability/memory-probe.ts, a child process that measures its own heap over 300 pages of 1000
  *   rows: logging or validating them there would distort what it measures, and the same operations
  *   (a bulk POST /recordings, GET /recordings?include=user) are checked in the other tests.
- * - servers that are not this app (Prisma Studio in studio.test.ts): fetched with `uncheckedFetch`.
+ * - servers that are not this app (Prisma Studio in studio.test.ts, Prometheus in prometheus.test.ts) and
+ *   the metrics port, which is not part of the API: fetched with `uncheckedFetch`.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

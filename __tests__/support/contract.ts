@@ -18,9 +18,13 @@ import { BEFORE_ROUTING } from '../../src/api/openapi/common';
 import { PROBLEM_TYPES } from '../../src/api/problem-types';
 
 type Json = Record<string, unknown>;
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'options', 'head'] as const;
 /** Headers the API sets on purpose: if a response has one, the document must declare it. */
-const API_HEADERS = ['location', 'etag', 'link', 'retry-after', 'allow', 'www-authenticate', 'idempotent-replayed', 'x-request-id'];
+const API_HEADERS = [
+  ...['location', 'etag', 'link', 'retry-after', 'allow', 'www-authenticate', 'idempotent-replayed', 'x-request-id'],
+  ...['content-range', 'accept-ranges', 'content-disposition', 'repr-digest', 'upload-offset', 'upload-length', 'upload-expires'],
+  ...['tus-version', 'tus-extension', 'tus-max-size'],
+];
 
 /**
  * The only responses of the app that the document leaves out on purpose, with why. They still
@@ -58,6 +62,11 @@ export interface Exchange {
 }
 
 const isJson = (type: string): boolean => /^application\/(.+\+)?json$/.test(type);
+/** Bodies checked against their schema: JSON and text. Others (a recording's file) are bytes; their media type and headers are checked. */
+const hasCheckableBody = (type: string): boolean => isJson(type) || type.startsWith('text/');
+/** The documented media type a response's type falls under: the exact type, then its type/ range, then any type. */
+const documentedType = (content: Record<string, unknown>, type: string): string | undefined =>
+  [type, `${type.split('/')[0] ?? ''}/*`, '*/*'].find((t) => content[t] !== undefined);
 const mediaType = (headers: Exchange['headers']): string => String(headers['content-type'] ?? '').split(';')[0] ?? '';
 
 /** A supertest (superagent) response as an Exchange. */
@@ -137,7 +146,7 @@ export class Contract {
   /** Every way the response differs from the document (empty: it conforms). */
   check(res: Exchange): string[] {
     const head = res.method.toUpperCase() === 'HEAD';
-    const method = head ? 'get' : res.method.toLowerCase();
+    let method = head ? 'get' : res.method.toLowerCase();
     const path = new URL(res.url, 'http://localhost').pathname;
     const label = `${res.method.toUpperCase()} ${path} → ${res.status}`;
     const problems: string[] = [];
@@ -167,9 +176,11 @@ export class Contract {
     const match = this.templates.find((t) => t.regex.test(path));
     if (!match) return [...problems, ...problem(404)];
     const item = (this.doc.paths ?? {})[match.template] as Json;
+    // A HEAD is checked against its own operation where one is documented (tus), else against the GET.
+    if (head && item.head) method = 'head';
     const operation = item[method] as Json | undefined;
     if (!operation) {
-      const documented = METHODS.filter((m) => item[m]).map((m) => m.toUpperCase());
+      const documented = METHODS.filter((m) => m !== 'head' && item[m]).map((m) => m.toUpperCase());
       const allow = String(res.headers.allow ?? '')
         .split(',')
         .map((s) => s.trim())
@@ -201,8 +212,9 @@ export class Contract {
       if (res.body !== undefined) problems.push(`${label}: the document declares no body, got ${type || 'one'}`);
       return problems;
     }
-    if (!content[type]) return [...problems, `${label}: content-type ${type} is not one of ${Object.keys(content).join(', ')}`];
-    return [...problems, ...body([...segments, 'content', type, 'schema'])];
+    const documented = documentedType(content, type);
+    if (!documented) return [...problems, `${label}: content-type ${type} is not one of ${Object.keys(content).join(', ')}`];
+    return hasCheckableBody(type) ? [...problems, ...body([...segments, 'content', documented, 'schema'])] : problems;
   }
 
   /** Operations never answered with a 2xx or 3xx by the checked responses. */

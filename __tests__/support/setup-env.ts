@@ -13,3 +13,7 @@ logger.silent = process.env.LOG_LEVEL === 'silent';
 // (unit/auth-passwords.test.ts, api/auth-login.test.ts). Child processes (npm start, scripts)
 // are not affected: they read their own environment.
 setPasswordCost(loadConfig({ NODE_ENV: 'test', AUTH_PASSWORD_COST: process.env.AUTH_PASSWORD_COST ?? '10' }).auth.passwordCost);
+
+// Services the tests start inherit this: each gets a free metrics port, so that parallel
+// workers (and a service running on this machine) never compete for the default 9464.
+process.env.METRICS_PORT ??= '0';

@@ -1,5 +1,5 @@
 /**
- * The bench's floor: the same three operations as the API on the same rows, with Node's `http`
+ * The bench's floor: the same operations as the API on the same rows, with Node's `http`
  * and `pg` only (no framework, no ORM, no validation library). It does the work the API must do
  * and nothing else: the token lookup by hash (revoked/expired/disabled checks), the owner filter,
  * the same JSON (BigInt as strings, ISO dates, same field order), ETag, X-Request-Id and, on
@@ -17,6 +17,7 @@ const COLUMNS = `id, "userId", "sessionId", name, modality, status, format, "sam
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOKEN = /^bk_(login|api)_[A-Za-z0-9_-]{43}$/;
 const MODALITIES = new Set(['EEG', 'ECG', 'EMG', 'AUDIO', 'VIDEO', 'IMU', 'OTHER']);
+const STATUSES = new Set(['PENDING', 'READY', 'FAILED', 'ARCHIVED']);
 
 type Row = Record<string, unknown>;
 
@@ -140,15 +141,23 @@ export function startBaseline(url: string, port: number, poolSize: number): http
     }
     if (url.pathname === '/api/v1/recordings' && req.method === 'GET') {
       const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 50) || 50, 1), 1000);
+      // The list-filtered scenario: status=READY&sort=-recordedAt (NULLs last, the id breaks ties).
+      const status = url.searchParams.get('status');
+      if (status !== null && !STATUSES.has(status)) return problem(res, 400, 'The status is not valid');
+      const byRecorded = url.searchParams.get('sort') === '-recordedAt';
+      const sortKey = byRecorded ? 'recordedAt' : 'createdAt';
       const { rows } = await pool.query<Row>(
-        `SELECT ${COLUMNS} FROM "Recording" WHERE "userId" = $1 ORDER BY "createdAt" ASC, id ASC LIMIT $2`,
-        [userId, limit + 1],
+        `SELECT ${COLUMNS} FROM "Recording" WHERE "userId" = $1 ${status ? 'AND status = $3::"RecordingStatus"' : ''}
+         ORDER BY ${byRecorded ? '"recordedAt" DESC NULLS LAST, id DESC' : '"createdAt" ASC, id ASC'} LIMIT $2`,
+        status ? [userId, limit + 1, status] : [userId, limit + 1],
       );
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const nextCursor =
         rows.length > limit && last
-          ? Buffer.from(JSON.stringify({ s: 'createdAt', v: [(last.createdAt as Date).toISOString(), last.id] })).toString('base64url')
+          ? Buffer.from(JSON.stringify({ s: sortKey, v: [(last[sortKey] as Date | null)?.toISOString() ?? null, last.id] })).toString(
+              'base64url',
+            )
           : null;
       const headers: Record<string, string> = nextCursor
         ? { Link: `</api/v1/recordings?limit=${limit}&cursor=${nextCursor}>; rel="next"` }

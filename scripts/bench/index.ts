@@ -2,12 +2,20 @@
  * npm run bench: the API against a raw baseline (scripts/bench/baseline.ts) on the same seeded
  * database, same machine, same run. See docs/scaling.md for what it measured.
  *
- *   npm run bench -- [--duration 8] [--warmup 2] [--connections 8,32,128] [--scenarios get-by-id,list-50,create-with-audit]
- *                    [--recordings 100000] [--users 200] [--mode compiled|tsx] [--no-build] [--profile]
+ *   npm run bench -- [--duration 8] [--warmup 2] [--connections 8,32,128]
+ *                    [--scenarios get-by-id,list-50,create-with-audit,content-transfer,content-concurrent]
+ *                    [--recordings 100000] [--users 200] [--content-size 1024] [--mode compiled|tsx] [--no-build] [--profile]
+ *                    [--variants no-metrics,metrics,trace-100,trace-1] [--rounds 1]
+ *
+ * The content scenarios (scripts/bench/content.ts) run after the others, or alone when only they are
+ * named (then the database gets a few hundred recordings instead of 100k).
  *
  * Each flag also reads BENCH_<NAME> (BENCH_DURATION=10, BENCH_MODE=tsx, …). BENCH_DATABASE_URL
  * (default postgresql://postgres@127.0.0.1:5432/backendapi_bench) names a database that is
- * dropped and created again.
+ * dropped and created again. --variants adds API processes in other configurations (without
+ * metrics, with tracing at 100 % or 1 % sampling) to the same run: see scripts/bench/telemetry.ts.
+ * --rounds runs every server that many times per scenario and connection count, in turn, so
+ * that servers compared with each other run close together in time.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -15,9 +23,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad, SCENARIOS, type ScenarioName, type ScenarioData } from './load';
-import { summarizeProfile, table, targets, type Pair } from './report';
+import { combine, summarizeProfile, table, targets, type Measured, type Pair } from './report';
 import { migrate, recreateDatabase, seed } from './seed';
-import { compiledAvailable, entry, freePort, ROOT, startServer, type StartMode, type Stopped } from './servers';
+import { compiledAvailable, entry, freePort, ROOT, startServer, type Server, type StartMode, type Stopped } from './servers';
+import { CONTENT_SCENARIOS, runContentBench, type ContentResults, type ContentScenario } from './content';
+import { MAIN_VARIANT, parseVariants, startOtlpSink, telemetryTable, telemetryTargets, variantEnv, type VariantRun } from './telemetry';
 
 const { values: flags } = parseArgs({
   options: {
@@ -27,9 +37,12 @@ const { values: flags } = parseArgs({
     scenarios: { type: 'string' },
     recordings: { type: 'string' },
     users: { type: 'string' },
+    'content-size': { type: 'string' },
     mode: { type: 'string' },
     'no-build': { type: 'boolean' },
     profile: { type: 'boolean' },
+    variants: { type: 'string' },
+    rounds: { type: 'string' },
   },
 });
 const opt = (name: keyof typeof flags, fallback: string): string => {
@@ -49,8 +62,13 @@ async function main(): Promise<void> {
   const duration = num('duration', 8);
   const warmup = num('warmup', 2);
   const connections = opt('connections', '8,32,128').split(',').map(Number);
-  const scenarios = opt('scenarios', SCENARIOS.join(',')).split(',') as ScenarioName[];
-  if (scenarios.some((s) => !SCENARIOS.includes(s))) throw new Error(`--scenarios: one of ${SCENARIOS.join(', ')}`);
+  const requested = opt('scenarios', [...SCENARIOS, ...CONTENT_SCENARIOS].join(',')).split(',');
+  const known: string[] = [...SCENARIOS, ...CONTENT_SCENARIOS];
+  if (requested.some((s) => !known.includes(s))) throw new Error(`--scenarios: one of ${known.join(', ')}`);
+  const scenarios = requested.filter((s): s is ScenarioName => (SCENARIOS as string[]).includes(s));
+  const contentScenarios = requested.filter((s): s is ContentScenario => (CONTENT_SCENARIOS as readonly string[]).includes(s));
+  const variants = parseVariants(opt('variants', MAIN_VARIANT));
+  const rounds = Math.max(1, Math.round(num('rounds', 1)));
   let mode = opt('mode', 'compiled') as StartMode;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.join(ROOT, 'bench', 'results');
@@ -76,21 +94,70 @@ async function main(): Promise<void> {
   let t = Date.now();
   await recreateDatabase(url);
   await migrate(url);
-  const seeded = await seed({ url, users: num('users', 200), sessionsPerUser: 20, recordings: num('recordings', 100_000) });
+  const seeded = await seed({
+    url,
+    users: num('users', scenarios.length ? 200 : 2),
+    sessionsPerUser: 20,
+    recordings: num('recordings', scenarios.length ? 100_000 : 200),
+  });
   say(
     `[db] ${JSON.stringify(seeded.counts)} in ${((Date.now() - t) / 1000).toFixed(0)} s; bench user owns ${seeded.recordingIds.length} recordings`,
   );
   const data: ScenarioData = { token: seeded.token, recordingIds: seeded.recordingIds, sessionId: seeded.sessionId };
+  const content = async (): Promise<ContentResults | undefined> => {
+    if (!contentScenarios.length) return undefined;
+    const sizeMb = num('content-size', 1024);
+    const r = await runContentBench({
+      url,
+      mode,
+      scenarios: contentScenarios,
+      sizeMb,
+      token: seeded.token,
+      recordingIds: seeded.recordingIds,
+      outDir,
+      stamp,
+      say,
+    });
+    for (const c of r.targets) say(`${c.met ? 'met   ' : 'MISSED'} ${c.name}: ${c.detail}`);
+    return r;
+  };
+  if (!scenarios.length) {
+    const results = await content();
+    const file = path.join(outDir, `${stamp}-content.json`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ startedAt: stamp, machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() }, mode, content: results }, null, 2)}\n`,
+    );
+    say(`\nresults: ${path.relative(process.cwd(), file)}`);
+    return;
+  }
 
   const profileDir = path.join(outDir, `${stamp}-profile`);
   const apiArgs = [...(flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...entry(mode, 'src/main.ts')];
+  const sink = await startOtlpSink();
+  const apiEnv = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
+    DATABASE_URL: url,
+    MIGRATE_ON_START: 'false',
+    HOST: '127.0.0.1',
+  };
   const api = await startServer(
     'api',
     apiArgs,
-    { NODE_ENV: 'production', LOG_LEVEL: 'info', LOG_FORMAT: 'json', DATABASE_URL: url, MIGRATE_ON_START: 'false', HOST: '127.0.0.1' },
+    { ...apiEnv, ...variantEnv(MAIN_VARIANT, sink.url) },
     await freePort(),
     path.join(outDir, `${stamp}-api.log`),
   );
+  // The other variants: the same API in other configurations (scripts/bench/telemetry.ts).
+  const extras: Server[] = [];
+  for (const variant of variants.filter((v) => v !== MAIN_VARIANT)) {
+    const env = { ...apiEnv, ...variantEnv(variant, sink.url) };
+    extras.push(
+      await startServer(variant, entry(mode, 'src/main.ts'), env, await freePort(), path.join(outDir, `${stamp}-${variant}.log`)),
+    );
+  }
   const baseline = await startServer(
     'baseline',
     entry(mode, 'scripts/bench/baseline.ts'),
@@ -101,39 +168,49 @@ async function main(): Promise<void> {
   say(`[servers] api pid ${api.pid} (${mode}: node ${apiArgs.slice(-1)[0]}), baseline pid ${baseline.pid}`);
 
   const pairs: Pair[] = [];
+  const variantRuns: VariantRun[] = [];
   let apiStop: Stopped | undefined;
-  const total = scenarios.length * connections.length * 2;
+  const total = scenarios.length * connections.length * (2 + extras.length) * rounds;
   let done = 0;
   t = Date.now();
   try {
     for (const scenario of scenarios) {
       if (warmup) {
         say(`[warm-up] ${scenario} ${warmup} s each`);
-        await runLoad(api.port, scenario, data, 8, warmup);
-        await runLoad(baseline.port, scenario, data, 8, warmup);
+        for (const server of [api, ...extras, baseline]) await runLoad(server.port, scenario, data, 8, warmup);
       }
       for (const [i, c] of connections.entries()) {
-        // Alternate which server goes first, so neither always runs on a warmer database.
-        const order = i % 2 === 0 ? [api, baseline] : [baseline, api];
-        const results: Record<string, Pair['api']> = {};
-        for (const server of order) {
-          const cpuBefore = server.cpuMs();
-          const run = await runLoad(server.port, scenario, data, c, duration);
-          const r = { ...run, cpuMsPerRequest: run.requests ? (server.cpuMs() - cpuBefore) / run.requests : Number.NaN };
-          results[server.name] = r;
-          done++;
-          const bar = '#'.repeat(Math.round((20 * done) / total)).padEnd(20, '.');
-          say(
-            `[${bar}] ${done}/${total} ${scenario} c=${c} ${server.name}: ${r.requestsPerSec} req/s, p99 ${r.p99Ms} ms, ${r.errors + r.timeouts + r.non2xx} errors`,
-          );
+        const servers = [api, ...extras, baseline];
+        const byRound: Array<Record<string, Measured>> = [];
+        for (let round = 0; round < rounds; round++) {
+          // Rotate which server goes first, so none always runs on a warmer database.
+          const shift = (i + round) % servers.length;
+          const ran: Record<string, Measured> = {};
+          for (const server of [...servers.slice(shift), ...servers.slice(0, shift)]) {
+            const cpuBefore = server.cpuMs();
+            const run = await runLoad(server.port, scenario, data, c, duration);
+            const r = { ...run, cpuMsPerRequest: run.requests ? (server.cpuMs() - cpuBefore) / run.requests : Number.NaN };
+            ran[server.name] = r;
+            done++;
+            const bar = '#'.repeat(Math.round((20 * done) / total)).padEnd(20, '.');
+            say(
+              `[${bar}] ${done}/${total} ${scenario} c=${c} ${server.name}: ${r.requestsPerSec} req/s, p99 ${r.p99Ms} ms, ${r.errors + r.timeouts + r.non2xx} errors`,
+            );
+          }
+          byRound.push(ran);
         }
+        const results = Object.fromEntries(servers.map((x) => [x.name, combine(byRound.map((r) => r[x.name] as Measured))]));
         const [a, b] = [results.api, results.baseline] as [Pair['api'], Pair['baseline']];
         pairs.push({ scenario, connections: c, api: a, baseline: b, ratio: b.requestsPerSec ? a.requestsPerSec / b.requestsPerSec : 0 });
+        const asVariants = (r: Record<string, Measured>) =>
+          Object.fromEntries([[MAIN_VARIANT, r.api], ...extras.map((x) => [x.name, r[x.name]])]);
+        variantRuns.push({ scenario, connections: c, runs: asVariants(results), rounds: byRound.map(asVariants) });
       }
     }
   } finally {
     apiStop = await api.stop();
-    await baseline.stop();
+    for (const server of [...extras, baseline]) await server.stop();
+    sink.close();
   }
   const apiRss = api.peakRssMb();
   const baselineRss = baseline.peakRssMb();
@@ -142,7 +219,12 @@ async function main(): Promise<void> {
   say(
     `peak RSS: API ${apiRss.toFixed(0)} MB, baseline ${baselineRss.toFixed(0)} MB   (load ran ${((Date.now() - t) / 1000).toFixed(0)} s)`,
   );
-  const checks = targets(pairs, apiRss, apiStop);
+  if (extras.length) {
+    say(
+      `metrics and tracing (API variants, ${(sink.bytes() / 2 ** 20).toFixed(1)} MB of spans exported):\n${telemetryTable(variantRuns, variants)}\n`,
+    );
+  }
+  const checks = [...targets(pairs, apiRss, apiStop), ...telemetryTargets(variantRuns, variants)];
   for (const c of checks) say(`${c.met ? 'met   ' : 'MISSED'} ${c.name}: ${c.detail}`);
 
   let profile: string | undefined;
@@ -153,6 +235,8 @@ async function main(): Promise<void> {
       say(`\nAPI CPU profile (${path.join(profileDir, file)}):\n${profile}`);
     }
   }
+
+  const contentResults = await content();
 
   const commit = (() => {
     try {
@@ -184,15 +268,19 @@ async function main(): Promise<void> {
           connections,
           scenarios,
           poolSize: 10,
+          variants,
+          rounds,
           logLevel: 'info',
           nodeEnv: 'production',
           seeded: seeded.counts,
         },
         pairs,
+        variantRuns,
         peakRssMb: { api: Math.round(apiRss), baseline: Math.round(baselineRss) },
         apiShutdown: apiStop,
         targets: checks,
         profile,
+        content: contentResults,
       },
       null,
       2,

@@ -1,8 +1,8 @@
 /** The three scenarios, driven with autocannon; the same requests go to the API and the baseline. */
 import autocannon from 'autocannon';
 
-export type ScenarioName = 'get-by-id' | 'list-50' | 'create-with-audit';
-export const SCENARIOS: ScenarioName[] = ['get-by-id', 'list-50', 'create-with-audit'];
+export type ScenarioName = 'get-by-id' | 'list-50' | 'list-filtered' | 'create-with-audit';
+export const SCENARIOS: ScenarioName[] = ['get-by-id', 'list-50', 'list-filtered', 'create-with-audit'];
 
 export interface ScenarioData {
   token: string;
@@ -35,6 +35,8 @@ function requestsFor(scenario: ScenarioName, data: ScenarioData): autocannon.Req
       ];
     case 'list-50':
       return [{ method: 'GET', path: '/api/v1/recordings?limit=50' }];
+    case 'list-filtered':
+      return [{ method: 'GET', path: '/api/v1/recordings?status=READY&sort=-recordedAt&limit=50' }];
     case 'create-with-audit':
       return [
         {

@@ -6,6 +6,22 @@ import type { Stopped } from './servers';
 /** A run of one server, with the CPU time it spent per request (the load generator shares the machine). */
 export type Measured = RunResult & { cpuMsPerRequest: number };
 
+/** Several runs of one server as one: requests and CPU time added up, mean req/s, the slowest p50 and p99. */
+export function combine(runs: Measured[]): Measured {
+  const sum = (f: (r: Measured) => number): number => runs.reduce((n, r) => n + f(r), 0);
+  const requests = sum((r) => r.requests);
+  return {
+    requestsPerSec: Math.round(sum((r) => r.requestsPerSec) / runs.length),
+    p50Ms: Math.max(...runs.map((r) => r.p50Ms)),
+    p99Ms: Math.max(...runs.map((r) => r.p99Ms)),
+    requests,
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    non2xx: sum((r) => r.non2xx),
+    cpuMsPerRequest: requests ? sum((r) => r.cpuMsPerRequest * r.requests) / requests : Number.NaN,
+  };
+}
+
 export interface Pair {
   scenario: ScenarioName;
   connections: number;
@@ -20,7 +36,8 @@ export interface Target {
   detail: string;
 }
 
-const MIN_RATIO: Record<ScenarioName, number> = { 'get-by-id': 0.6, 'list-50': 0.7, 'create-with-audit': 0.6 };
+/** The throughput ratio API/baseline to reach at every connection count; other scenarios have none. */
+const MIN_RATIO: Partial<Record<ScenarioName, number>> = { 'get-by-id': 0.5, 'list-50': 0.6, 'create-with-audit': 0.5 };
 export const RSS_LIMIT_MB = 200;
 
 const pad = (s: string | number, n: number): string => String(s).padStart(n);

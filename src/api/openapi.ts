@@ -11,11 +11,14 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import type { ResourceDescriptor } from '../resources/descriptor';
 import { descriptors } from '../resources/registry';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../resources/listing';
+import { PAGE_BUDGET_BYTES } from '../resources/paging';
+import { MAX_JSON_DEPTH, MAX_JSON_VALUE_BYTES } from '../core/input-limits';
 import { problemSchema, registerCommon } from './openapi/common';
 import { registerAuth, registerOperations } from './openapi/auth';
 import { registerHome } from './openapi/home';
 import { modelSchemas } from './openapi/models';
 import { registerResources } from './openapi/resources';
+import { registerContent } from './openapi/content';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -33,6 +36,16 @@ owner's object is a 404.
 isNull (those that apply to the field's type): one \`deepObject\` parameter per field, e.g.
 \`status[in]=READY,FAILED\` (in Swagger UI, type \`{"in": "READY,FAILED"}\` into the \`status\` box).
 Comma lists are sent as one parameter: \`sort=-createdAt,name\`.
+contains, icontains and startsWith match their text literally (\`%\` and \`_\` are ordinary characters). A page
+ends early, with a \`nextCursor\`, once its JSON reaches ${PAGE_BUDGET_BYTES / 1024 / 1024} MiB: page until \`nextCursor\` is null.
+\`include\` embeds a related object as the caller may see it: a user the caller may not read shows only its \`id\` and \`name\`.
+
+**Limits** (each a 400 naming the field or parameter): text anywhere in a body or a query value
+must not hold a NUL character (U+0000) or an unpaired UTF-16 surrogate; a body nests at most
+${MAX_JSON_DEPTH} levels of arrays and objects (the body itself is the first); a JSON field (\`metadata\`, \`parameters\`)
+holds at most ${MAX_JSON_VALUE_BYTES / 1024} KiB as UTF-8 JSON; dates, in bodies, filters and cursors, lie between
+0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z once their offset is applied; the path's
+percent-escapes must be well-formed.
 
 **Writes.** POST takes one object or an array (all or none); PATCH is a partial update; \`If-Match\`
 guards PATCH and DELETE (412 when stale); \`Idempotency-Key\` makes a POST safe to retry. Every
@@ -40,10 +53,11 @@ create, update and delete is written to the event log in the same transaction.
 
 **Errors** are \`application/problem+json\` (RFC 9457). A method a path does not document is a 405
 with \`Allow\`; an unknown path is a 404. Checks made before routing can answer first, on any path:
-a request body that is malformed (400), too large (413) or not JSON (415), and under \`/api/v1/\` a
-missing or invalid token (401), the rate limit (429) or an unreachable database (503); a 500 can
-happen anywhere. Every response carries \`X-Request-Id\`. A problem's \`type\` is a path on this server
-(e.g. \`/problems/not-found\`): GET it for what the problem means and what to do; \`GET /problems\` lists them all.
+a malformed path, query value or request body (400), a body too large (413) or not JSON (415), and
+under \`/api/v1/\` a missing or invalid token (401), the rate limit (429) or a database that is
+unreachable or refuses connections (503, with \`Retry-After\`); a 500 can happen anywhere. Every response carries \`X-Request-Id\`.
+A problem's \`type\` is a path on this server (e.g. \`/problems/not-found\`): GET it for what the problem means
+and what to do; \`GET /problems\` lists them all.
 `.trim();
 
 export function buildOpenApiDocument(list: readonly ResourceDescriptor[] = descriptors): OpenApiDocument {
@@ -56,6 +70,8 @@ export function buildOpenApiDocument(list: readonly ResourceDescriptor[] = descr
   const schemasOf = modelSchemas(list);
   registerAuth(registry, schemasOf(users).full);
   registerResources(registry, list, schemasOf);
+  const recordings = list.find((d) => d.name === 'recordings');
+  if (recordings) registerContent(registry, schemasOf(recordings).full);
   const generator = new OpenApiGeneratorV31([...registry.definitions, { type: 'schema', schema: problemSchema }]);
   const document = generator.generateDocument({
     openapi: '3.1.0',

@@ -14,18 +14,32 @@ import { resourceRoutes } from './routes/resource.routes';
 import { sessionRecordingsRoutes } from './routes/session-recordings.routes';
 import { createServices, descriptors } from '../resources/registry';
 import { schemaRoutes } from './routes/schema.routes';
+import { contentRoutes } from './routes/content.routes';
+import { uploadRoutes } from './routes/uploads.routes';
+import { ContentService } from '../content/service';
+import type { ContentStore } from '../storage';
+import { traced } from '../telemetry/spans';
+import { recordContentBytes } from '../telemetry/metrics';
 
-export function apiRouter(deps: AppDeps): Router {
+export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   const { prisma } = deps.db;
   const { auth, rateLimit } = deps.config;
   const router = Router();
-  router.use(authenticate(deps.db));
+  router.use(traced('auth.authenticate', authenticate(deps.db, deps.tokenCache)));
   if (rateLimit.perMinute) router.use(perTokenLimit(new RequestLimiter(prisma, rateLimit.perMinute)));
   router.use(authRoutes(new AuthService(prisma, auth), prisma));
   router.use(apiKeyRoutes(prisma));
   const services = createServices(deps.db);
+  const recordings = services.get('recordings');
+  if (!recordings) throw new Error('recordings must be registered');
+  const content = new ContentService({ prisma, schema: deps.db.schema, store: deps.store, recordings, limits: deps.config.content });
+  content.events.on('uploaded', ({ bytes }) => recordContentBytes('upload', bytes));
+  content.events.on('downloaded', ({ bytes }) => recordContentBytes('download', bytes));
+  const routeDeps = { prisma, commitDeps: { recordingDeleted: (id: string) => content.recordingDeleted(id) } };
   router.use(schemaRoutes(descriptors));
-  router.use(sessionRecordingsRoutes(services, { prisma }));
-  for (const service of services.values()) router.use(resourceRoutes(service, { prisma }));
+  router.use(sessionRecordingsRoutes(services, routeDeps));
+  router.use(contentRoutes(content));
+  router.use(uploadRoutes(content, deps.config.http.corsOrigins));
+  for (const service of services.values()) router.use(resourceRoutes(service, routeDeps));
   return router;
 }

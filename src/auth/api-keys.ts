@@ -5,6 +5,7 @@
  */
 import type { ApiKeyKind, Prisma, PrismaClient } from '../generated/prisma/client';
 import { badRequest, notFound } from '../core/errors';
+import { dateInRange } from '../core/input-limits';
 import { recordEvent, snapshot } from '../resources/audit';
 import type { Principal } from './principal';
 import { generateToken } from './tokens';
@@ -85,7 +86,10 @@ function decodeCursor(cursor: string): Cursor {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
       const createdAt = new Date(value[0]);
-      if (!Number.isNaN(createdAt.getTime()) && /^[0-9a-f-]{36}$/i.test(value[1])) return { createdAt, id: value[1] };
+      // A forged cursor may carry any date: out of range it must not reach the database.
+      if (dateInRange(createdAt) && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value[1])) {
+        return { createdAt, id: value[1] };
+      }
     }
   } catch {
     // fall through

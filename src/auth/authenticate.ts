@@ -3,9 +3,10 @@
  * the header goes on unauthenticated (routes decide with access()); a header that is
  * malformed, unknown, expired, revoked, or belongs to a disabled user is a 401.
  *
- * Every API request passes here, so the lookup is one hand-written SQL statement (token and
- * user in one round trip) rather than a Prisma query with a relation, which costs two
- * statements and the query compiler's time (measured with npm run bench).
+ * Every API request passes here. A token seen recently is answered from the token cache
+ * (src/auth/token-cache.ts: no database work, revocation still immediate); otherwise the lookup
+ * is one hand-written SQL statement (token and user in one round trip) rather than a Prisma query
+ * with a relation, which costs two statements and the query compiler's time (npm run bench).
  */
 import type { RequestHandler } from 'express';
 import type { ApiKeyKind, Role } from '../generated/prisma/client';
@@ -14,8 +15,13 @@ import { unauthorized } from '../core/errors';
 import { logger } from '../core/logging';
 import { hashToken, looksLikeToken } from './tokens';
 import type { Principal } from './principal';
+import type { CachedToken, TokenCache } from './token-cache';
 
-/** lastUsedAt is written at most this often per token, so reads do not become writes. */
+/**
+ * lastUsedAt is written at most this often per token (and instance), so reads do not become
+ * writes. A cached token is read again after the cache's maxAgeMs (the same minute by default),
+ * and only then is lastUsedAt brought up to date.
+ */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 interface KeyRow {
@@ -30,7 +36,7 @@ interface KeyRow {
   disabledAt: Date | null;
 }
 
-export function authenticate(db: Pick<Database, 'pool' | 'schema'>): RequestHandler {
+export function authenticate(db: Pick<Database, 'pool' | 'schema'>, cache?: TokenCache): RequestHandler {
   const lookup = `SELECT k.id, k.kind::text AS kind, k."expiresAt", k."revokedAt", k."lastUsedAt",
                          u.id AS "userId", u.email, u.role::text AS role, u."disabledAt"
                     FROM ${db.schema}."ApiKey" k JOIN ${db.schema}."User" u ON u.id = k."userId"
@@ -38,6 +44,24 @@ export function authenticate(db: Pick<Database, 'pool' | 'schema'>): RequestHand
   // The condition makes concurrent requests of one token write the row once, not once each.
   const touch = `UPDATE ${db.schema}."ApiKey" SET "lastUsedAt" = $2
                   WHERE id = $1 AND ("lastUsedAt" IS NULL OR "lastUsedAt" <= $3)`;
+
+  async function read(tokenHash: string, now: number): Promise<CachedToken> {
+    const generation = cache?.generation ?? 0;
+    const key = (await db.pool.query<KeyRow>(lookup, [tokenHash])).rows[0];
+    if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now) || key.disabledAt) {
+      throw unauthorized('The token is not valid, has expired or was revoked');
+    }
+    if (!key.lastUsedAt || now - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      // Not awaited: bookkeeping must not slow or fail the request.
+      db.pool
+        .query(touch, [key.id, new Date(now), new Date(now - LAST_USED_RESOLUTION_MS)])
+        .catch((err: unknown) => logger.warn('could not record token use', { error: (err as Error).message }));
+    }
+    const principal: Principal = { userId: key.userId, email: key.email, role: key.role, tokenId: key.id, tokenKind: key.kind };
+    const token: CachedToken = { principal, expiresAt: key.expiresAt?.getTime() ?? null, readAt: now };
+    cache?.set(tokenHash, token, generation);
+    return token;
+  }
 
   return async (req, res, next) => {
     const header = req.get('authorization');
@@ -47,19 +71,12 @@ export function authenticate(db: Pick<Database, 'pool' | 'schema'>): RequestHand
     const secret = match[1] as string;
     if (!looksLikeToken(secret)) throw unauthorized('The token is not valid');
 
-    const key = (await db.pool.query<KeyRow>(lookup, [hashToken(secret)])).rows[0];
-    const now = new Date();
-    if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now) || key.disabledAt) {
-      throw unauthorized('The token is not valid, has expired or was revoked');
-    }
-    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-      // Not awaited: bookkeeping must not slow or fail the request.
-      db.pool
-        .query(touch, [key.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)])
-        .catch((err: unknown) => logger.warn('could not record token use', { error: (err as Error).message }));
-    }
-    const principal: Principal = { userId: key.userId, email: key.email, role: key.role, tokenId: key.id, tokenKind: key.kind };
-    res.locals.principal = principal;
+    const tokenHash = hashToken(secret);
+    const now = Date.now();
+    const token = cache?.get(tokenHash, now) ?? (await read(tokenHash, now));
+    // Expiry is checked here, so a cached token ends on time.
+    if (token.expiresAt !== null && token.expiresAt <= now) throw unauthorized('The token is not valid, has expired or was revoked');
+    res.locals.principal = token.principal;
     next();
   };
 }

@@ -7,7 +7,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { diff, recordEvent } from '../resources/audit';
 import { issueApiKey, type IssuedKey } from './api-keys';
 import { hashPassword } from './passwords';
-import { createUser, PUBLIC_USER_SELECT, type PublicUser } from './users';
+import { createUser, PUBLIC_USER_SELECT, revokeLoginTokens, type PublicUser } from './users';
 
 export interface AdminRequest {
   email: string;
@@ -46,6 +46,8 @@ export async function ensureAdmin(prisma: PrismaClient, request: AdminRequest, n
       if (changed.length) {
         await recordEvent(tx, { actorId: existing.id, action: 'user.updated', entityType: 'user', entityId: existing.id, changes });
       }
+      // A new password or a re-enabled account starts without the login tokens of before.
+      if (changed.includes('passwordHash') || changed.includes('disabledAt')) await revokeLoginTokens(tx, existing.id);
       return updated;
     });
   }

@@ -10,6 +10,7 @@ import { insertKey } from './api-keys';
 import { hashPassword, needsRehash, prepareDummyHash, verifyDummyPassword, verifyPassword } from './passwords';
 import type { Principal } from './principal';
 import { LoginLimiter } from './rate-limits';
+import { loginFailures } from '../telemetry/metrics';
 import { changePassword, PUBLIC_USER_SELECT, setPasswordHash, type PublicUser } from './users';
 
 export interface AuthOptions {
@@ -65,6 +66,7 @@ export class AuthService {
 
     if (!user || !valid || user.disabledAt) {
       const reason = !user ? 'unknown_email' : !user.passwordHash ? 'no_password' : !valid ? 'wrong_password' : 'disabled';
+      loginFailures.inc({ reason });
       await recordEvent(this.prisma, {
         actorId: null,
         action: 'user.login_failed',

@@ -9,6 +9,7 @@ import ipaddr from 'ipaddr.js';
 import type { PrismaClient } from '../generated/prisma/client';
 import { tooManyRequests } from '../core/errors';
 import { logger } from '../core/logging';
+import { rateLimitRejections } from '../telemetry/metrics';
 
 const SWEEP_EVERY_MS = 60_000;
 
@@ -82,6 +83,7 @@ export class LoginLimiter {
     });
     const retryMs = leaving ? leaving.occurredAt.getTime() + this.limits.windowMs - now.getTime() : 1000;
     logger.warn('login rate limit reached', { by: 'email' in key ? 'account' : 'ip' });
+    rateLimitRejections.inc({ limiter: 'login' });
     throw tooManyRequests('Too many failed login attempts; try again later', retryMs / 1000);
   }
 
@@ -122,6 +124,7 @@ export class RequestLimiter {
       throw err;
     });
     if (count > this.perWindow) {
+      rateLimitRejections.inc({ limiter: 'token' });
       throw tooManyRequests(
         `More than ${this.perWindow} requests per minute with this token`,
         (windowStart.getTime() + REQUEST_WINDOW_MS - now.getTime()) / 1000,

@@ -1,5 +1,6 @@
 /** Request schemas of the auth and API-key routes (strict: unknown fields are a 400). */
 import { z } from 'zod';
+import { isoDateTime } from '../models/fields';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
 
 /** E-mail addresses are stored and compared lower-case. */
@@ -9,7 +10,8 @@ export const email = z.string().trim().toLowerCase().max(320).pipe(z.email());
 export const newPassword = z
   .string()
   .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
-  .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
+  .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+  .regex(/\S/, 'must not be only white space');
 
 /** A password being checked: no policy (older passwords may predate it), only a bound. */
 const givenPassword = z.string().min(1).max(PASSWORD_MAX_LENGTH);
@@ -22,10 +24,7 @@ export const changePasswordSchemas = {
   body: z.object({ currentPassword: givenPassword, newPassword }).strict(),
 };
 
-const futureDateTime = z.iso
-  .datetime({ offset: true })
-  .transform((v) => new Date(v))
-  .refine((d) => d.getTime() > Date.now(), 'must be in the future');
+const futureDateTime = isoDateTime.refine((d) => d.getTime() > Date.now(), 'must be in the future');
 
 export const createApiKeySchemas = {
   body: z.object({ name: z.string().trim().min(1).max(100), expiresAt: futureDateTime.nullish() }).strict(),

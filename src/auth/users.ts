@@ -68,6 +68,20 @@ export async function setPasswordHash(tx: Prisma.TransactionClient, userId: stri
   });
 }
 
+/**
+ * Ends a user's login tokens (revokedAt = now), except `keepTokenId` (the token of a request
+ * by the user itself). For a password set or changed, and a user disabled or enabled again:
+ * the sessions of before must not outlive the change. API keys are managed on their own
+ * (/api-keys) and are not touched. Returns how many were revoked.
+ */
+export async function revokeLoginTokens(tx: Db, userId: string, keepTokenId?: string): Promise<number> {
+  const { count } = await tx.apiKey.updateMany({
+    where: { userId, kind: 'LOGIN', revokedAt: null, ...(keepTokenId ? { id: { not: keepTokenId } } : {}) },
+    data: { revokedAt: new Date() },
+  });
+  return count;
+}
+
 export interface PasswordChange {
   userId: string;
   currentPassword: string;
@@ -90,10 +104,6 @@ export async function changePassword(db: PrismaClient, change: PasswordChange): 
   const passwordHash = await hashPassword(change.newPassword);
   return db.$transaction(async (tx) => {
     await setPasswordHash(tx, change.userId, passwordHash, change.userId);
-    const revoked = await tx.apiKey.updateMany({
-      where: { userId: change.userId, kind: 'LOGIN', revokedAt: null, id: { not: change.keepTokenId } },
-      data: { revokedAt: new Date() },
-    });
-    return revoked.count;
+    return revokeLoginTokens(tx, change.userId, change.keepTokenId);
   });
 }

@@ -261,7 +261,7 @@ export interface paths {
     };
     /**
      * List users
-     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive; `%` and `_` are ordinary characters); `startsWith` starts with (`%` and `_` are ordinary characters); `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listUsers'];
     put?: never;
@@ -307,7 +307,7 @@ export interface paths {
     };
     /**
      * List sessions
-     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive; `%` and `_` are ordinary characters); `startsWith` starts with (`%` and `_` are ordinary characters); `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listSessions'];
     put?: never;
@@ -353,7 +353,7 @@ export interface paths {
     };
     /**
      * List recordings
-     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive; `%` and `_` are ordinary characters); `startsWith` starts with (`%` and `_` are ordinary characters); `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listRecordings'];
     put?: never;
@@ -399,7 +399,7 @@ export interface paths {
     };
     /**
      * List algos
-     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive; `%` and `_` are ordinary characters); `startsWith` starts with (`%` and `_` are ordinary characters); `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listAlgos'];
     put?: never;
@@ -445,7 +445,7 @@ export interface paths {
     };
     /**
      * List event-log
-     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive; `%` and `_` are ordinary characters); `startsWith` starts with (`%` and `_` are ordinary characters); `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listEventLog'];
     put?: never;
@@ -482,7 +482,7 @@ export interface paths {
     };
     /**
      * List the recordings of a session
-     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive); `startsWith` starts with; `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive; `%` and `_` are ordinary characters); `startsWith` starts with (`%` and `_` are ordinary characters); `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
      */
     get: operations['listSessionRecordings'];
     put?: never;
@@ -495,6 +495,74 @@ export interface paths {
     options?: never;
     head?: never;
     patch?: never;
+    trace?: never;
+  };
+  '/api/v1/recordings/{id}/content': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Download the recording’s file (HEAD: its headers only)
+     * @description Streamed, as an attachment, with `Content-Type` from the recording’s format and `X-Content-Type-Options: nosniff`. The ETag is the SHA-256. One byte range (`Range: bytes=…`, also with `If-Range`) is a 206; a range that selects nothing is a 416; several ranges are answered with the whole file.
+     */
+    get: operations['getRecordingContent'];
+    /**
+     * Upload the recording’s file (replaces any previous one once the new one is complete and verified)
+     * @description The body is the file itself, streamed to storage; the server computes its SHA-256 and size. A `Content-Digest` or `Repr-Digest` (RFC 9530, `sha-256`), or a `sha256` the recording already declares while it has no content, must match (422 otherwise, and the previous content stays). `If-Match` takes the recording’s ETag or its content’s. The header of application/edf, application/x-edf, application/bdf, application/x-bdf, audio/wav, audio/x-wav, audio/wave, audio/vnd.wave files is read while the file streams in: it fills sampleRateHz, channelCount, durationMs (the file wins over earlier values) and recordedAt (only when unset), and metadata.fileHeader; a malformed header is a 422 and nothing is kept. Too large for CONTENT_MAX_BYTES or the owner’s quota: 413, from Content-Length before any byte is read, or as soon as the stream passes the limit.
+     */
+    put: operations['putRecordingContent'];
+    post?: never;
+    /** Delete the recording’s file (the recording stays, PENDING, without size and checksum) */
+    delete: operations['deleteRecordingContent'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/recordings/{id}/uploads': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start a resumable upload of the recording’s file (tus 1.0 creation)
+     * @description For files too large for one request: tus 1.0 with the creation, creation-with-upload, termination and expiration extensions (any tus client, e.g. tus-js-client, with this URL as its endpoint). `Upload-Length` is required and checked against the size limit and the quota; `Upload-Metadata` may carry `sha256` (hex) of the whole file. The PATCH that completes the upload verifies and commits it like PUT …/content (its 422s included); unfinished uploads expire after CONTENT_UPLOAD_EXPIRY.
+     */
+    post: operations['createRecordingUpload'];
+    delete?: never;
+    /** What this tus server offers (version, extensions, largest size) */
+    options: operations['describeRecordingUploads'];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/recordings/{id}/uploads/{uploadId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Abandon an unfinished upload (tus termination) */
+    delete: operations['deleteRecordingUpload'];
+    options?: never;
+    /** Where to resume: the bytes the server has of the upload */
+    head: operations['getRecordingUploadOffset'];
+    /**
+     * Send more bytes of the upload, from Upload-Offset
+     * @description The PATCH that completes the upload verifies and commits it like PUT …/content.
+     */
+    patch: operations['appendRecordingUpload'];
     trace?: never;
   };
 }
@@ -904,7 +972,7 @@ export interface components {
     };
     Page: {
       limit: number;
-      /** @description Pass as `cursor` for the next page; null on the last page */
+      /** @description Pass as `cursor` for the next page; null on the last page. A page may hold fewer than `limit` rows (it ends at 4 MiB of JSON) */
       nextCursor: string | null;
       /** @description With `count=true`: the size of the filtered set */
       total?: number;
@@ -948,6 +1016,7 @@ export interface components {
       createdAt?: string;
       /** Format: date-time */
       updatedAt?: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -955,31 +1024,28 @@ export interface components {
     };
     /** @description Any JSON value */
     JsonValue: unknown;
-    /**
-     * @description A User, embedded by include=
-     * @example {
-     *       "id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
-     *       "email": "example email",
-     *       "name": "example name",
-     *       "role": "ADMIN",
-     *       "disabledAt": "2026-11-26T08:00:00.000Z",
-     *       "createdAt": "2026-11-26T08:00:00.000Z",
-     *       "updatedAt": "2026-11-26T08:00:00.000Z"
-     *     }
-     */
-    UserEmbedded: {
+    /** @description A User, embedded by include=: in full when the caller may read it, else only id, name */
+    UserEmbedded:
+      | {
+          /** Format: uuid */
+          id: string;
+          email: string;
+          name: string;
+          /** @enum {string} */
+          role: 'ADMIN' | 'MEMBER';
+          /** Format: date-time */
+          disabledAt: string | null;
+          /** Format: date-time */
+          createdAt: string;
+          /** Format: date-time */
+          updatedAt: string;
+        }
+      | components['schemas']['UserPublic'];
+    /** @description The fields of a User shown to callers who may not read it */
+    UserPublic: {
       /** Format: uuid */
       id: string;
-      email: string;
       name: string;
-      /** @enum {string} */
-      role: 'ADMIN' | 'MEMBER';
-      /** Format: date-time */
-      disabledAt: string | null;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
     };
     /** @description A Session as the API sends it */
     Session: {
@@ -998,6 +1064,7 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1009,11 +1076,18 @@ export interface components {
     SessionCreate: {
       title: string;
       device?: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       startedAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       endedAt?: string | null;
       notes?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1021,11 +1095,18 @@ export interface components {
     SessionUpdate: {
       title?: string;
       device?: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       startedAt?: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       endedAt?: string | null;
       notes?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1061,46 +1142,40 @@ export interface components {
       createdAt?: string;
       /** Format: date-time */
       updatedAt?: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
-      session?: components['schemas']['SessionEmbedded'] | null;
+      session?:
+        | {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            userId: string;
+            title: string;
+            device: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            endedAt: string | null;
+            notes: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+            metadata: {
+              [key: string]: components['schemas']['JsonValue'];
+            };
+          }
+        | components['schemas']['SessionPublic']
+        | null;
       user?: components['schemas']['UserEmbedded'];
     };
-    /**
-     * @description A Session, embedded by include=
-     * @example {
-     *       "id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
-     *       "userId": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
-     *       "title": "example title",
-     *       "device": null,
-     *       "startedAt": "2026-11-26T08:00:00.000Z",
-     *       "endedAt": "2026-11-26T08:00:00.000Z",
-     *       "notes": null,
-     *       "createdAt": "2026-11-26T08:00:00.000Z",
-     *       "updatedAt": "2026-11-26T08:00:00.000Z",
-     *       "metadata": {}
-     *     }
-     */
-    SessionEmbedded: {
+    /** @description The fields of a Session shown to callers who may not read it */
+    SessionPublic: {
       /** Format: uuid */
       id: string;
-      /** Format: uuid */
-      userId: string;
-      title: string;
-      device: string | null;
-      /** Format: date-time */
-      startedAt: string;
-      /** Format: date-time */
-      endedAt: string | null;
-      notes: string | null;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
-      metadata: {
-        [key: string]: components['schemas']['JsonValue'];
-      };
     };
     /** @description A Recording as the API sends it */
     Recording: {
@@ -1129,10 +1204,34 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata: {
         [key: string]: components['schemas']['JsonValue'];
       };
-      session?: components['schemas']['SessionEmbedded'] | null;
+      session?:
+        | {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            userId: string;
+            title: string;
+            device: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            endedAt: string | null;
+            notes: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+            metadata: {
+              [key: string]: components['schemas']['JsonValue'];
+            };
+          }
+        | components['schemas']['SessionPublic']
+        | null;
       user?: components['schemas']['UserEmbedded'];
     };
     RecordingCreated: {
@@ -1154,8 +1253,12 @@ export interface components {
       sha256?: string | null;
       /** Format: uri */
       storageUri?: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       recordedAt?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1176,8 +1279,12 @@ export interface components {
       sha256?: string | null;
       /** Format: uri */
       storageUri?: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+       */
       recordedAt?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       metadata?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1201,6 +1308,7 @@ export interface components {
       createdAt?: string;
       /** Format: date-time */
       updatedAt?: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1221,6 +1329,7 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       parameters: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1233,6 +1342,7 @@ export interface components {
       name: string;
       version: string;
       description?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1243,6 +1353,7 @@ export interface components {
       name?: string;
       version?: string;
       description?: string | null;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1339,8 +1450,28 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
+    /** @description An upload sent no bytes for CONTENT_IDLE_TIMEOUT and was abandoned (nothing of it is kept) */
+    RequestTimeout: {
+      headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
     /** @description A unique constraint or a still-referenced row, or a request with the same Idempotency-Key is still running */
     Conflict: {
+      headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description The resumable upload has expired */
+    Gone: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
@@ -1379,7 +1510,18 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description The Idempotency-Key was used before with a different request */
+    /** @description The Range selects no byte of the content; `Content-Range: bytes *\/<size>` gives its size */
+    RangeNotSatisfiable: {
+      headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        'Content-Range': components['headers']['Content-Range'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description The Idempotency-Key was used before with a different request, or an uploaded file does not match its declared checksum or has a malformed header of its declared format */
     Unprocessable: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1410,7 +1552,17 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description The database is unreachable or too slow; retry after `Retry-After` seconds */
+    /** @description A tus extension this server does not offer (concatenation, deferred length) */
+    NotImplemented: {
+      headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description The database or the content store is unreachable or too slow; retry after `Retry-After` seconds */
     ServiceUnavailable: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1448,6 +1600,30 @@ export interface components {
     Allow: string;
     /** @description The authentication scheme to use. */
     'WWW-Authenticate': string;
+    /** @description The bytes sent, or `bytes *\/<size>` on a 416. */
+    'Content-Range': string;
+    /** @description Byte ranges may be asked for. */
+    'Accept-Ranges': 'bytes';
+    /** @description Always an attachment, with a file name made safe from the recording’s name. */
+    'Content-Disposition': string;
+    /** @description RFC 9530: the SHA-256 of the whole content. */
+    'Repr-Digest': string;
+    /** @description The tus protocol version (1.0.0). */
+    'Tus-Resumable': '1.0.0';
+    /** @description The tus versions this server speaks. */
+    'Tus-Version': string;
+    /** @description The tus extensions offered. */
+    'Tus-Extension': string;
+    /** @description The largest upload accepted (CONTENT_MAX_BYTES). */
+    'Tus-Max-Size': string;
+    /** @description How many bytes of the upload the server has. */
+    'Upload-Offset': string;
+    /** @description The size of the whole file. */
+    'Upload-Length': string;
+    /** @description When the unfinished upload expires (HTTP date). */
+    'Upload-Expires': string;
+    /** @description The Upload-Metadata of the creation request. */
+    'Upload-Metadata': string;
     /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
     'Idempotent-Replayed': 'true';
   };
@@ -1553,6 +1729,7 @@ export interface operations {
           };
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
@@ -1813,6 +1990,7 @@ export interface operations {
           };
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -1903,7 +2081,10 @@ export interface operations {
       content: {
         'application/json': {
           name: string;
-          /** Format: date-time */
+          /**
+           * Format: date-time
+           * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+           */
           expiresAt?: string | null;
         };
       };
@@ -3207,6 +3388,391 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getRecordingContent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description 304 Not Modified (no body) when the object’s current ETag is listed. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+        /** @description One byte range, e.g. bytes=0-1023 */
+        Range?: string;
+        /** @description The ETag the range is valid for */
+        'If-Range'?: string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Accept-Ranges': components['headers']['Accept-Ranges'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
+          'Repr-Digest': components['headers']['Repr-Digest'];
+          [name: string]: unknown;
+        };
+        content: {
+          '*/*': string;
+        };
+      };
+      /** @description The requested range */
+      206: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Accept-Ranges': components['headers']['Accept-Ranges'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
+          'Repr-Digest': components['headers']['Repr-Digest'];
+          'Content-Range': components['headers']['Content-Range'];
+          [name: string]: unknown;
+        };
+        content: {
+          '*/*': string;
+        };
+      };
+      /** @description Not modified: If-None-Match lists the content’s ETag */
+      304: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Accept-Ranges': components['headers']['Accept-Ranges'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      416: components['responses']['RangeNotSatisfiable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  putRecordingContent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Change only if the object’s current ETag is listed (or `*`); otherwise 412. */
+        'If-Match'?: components['parameters']['IfMatch'];
+        /** @description RFC 9530 digest of the body, e.g. sha-256=:<base64>: */
+        'Content-Digest'?: string;
+        /** @description RFC 9530 digest of the file, e.g. sha-256=:<base64>: */
+        'Repr-Digest'?: string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    /** @description The file, any media type */
+    requestBody: {
+      content: {
+        'application/octet-stream': string;
+        '*/*': string;
+      };
+    };
+    responses: {
+      /** @description Replaced: the recording with its new size, checksum and header fields */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Repr-Digest': components['headers']['Repr-Digest'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Recording'];
+        };
+      };
+      /** @description The recording’s first content: the recording */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Repr-Digest': components['headers']['Repr-Digest'];
+          Location: components['headers']['Location'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Recording'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      408: components['responses']['RequestTimeout'];
+      412: components['responses']['PreconditionFailed'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  deleteRecordingContent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Change only if the object’s current ETag is listed (or `*`); otherwise 412. */
+        'If-Match'?: components['parameters']['IfMatch'];
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      412: components['responses']['PreconditionFailed'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  createRecordingUpload: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Change only if the object’s current ETag is listed (or `*`); otherwise 412. */
+        'If-Match'?: components['parameters']['IfMatch'];
+        /** @description The tus version: 1.0.0 */
+        'Tus-Resumable': string;
+        /** @description The size of the whole file in bytes */
+        'Upload-Length': string;
+        /** @description tus metadata: comma-separated `key base64(value)`; `sha256` is verified at the end */
+        'Upload-Metadata'?: string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/offset+octet-stream': string;
+      };
+    };
+    responses: {
+      /** @description Created; `Location` is the upload’s URL */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Tus-Resumable': components['headers']['Tus-Resumable'];
+          Location: components['headers']['Location'];
+          'Upload-Offset': components['headers']['Upload-Offset'];
+          'Upload-Expires': components['headers']['Upload-Expires'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      412: components['responses']['PreconditionFailed'];
+      413: components['responses']['ContentTooLarge'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      501: components['responses']['NotImplemented'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  describeRecordingUploads: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The tus capabilities */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Tus-Resumable': components['headers']['Tus-Resumable'];
+          'Tus-Version': components['headers']['Tus-Version'];
+          'Tus-Extension': components['headers']['Tus-Extension'];
+          'Tus-Max-Size': components['headers']['Tus-Max-Size'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  deleteRecordingUpload: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description The tus version: 1.0.0 */
+        'Tus-Resumable': string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+        /** @description The id of the upload (from the Location of its creation) */
+        uploadId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Abandoned: its bytes are gone */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Tus-Resumable': components['headers']['Tus-Resumable'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      412: components['responses']['PreconditionFailed'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getRecordingUploadOffset: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description The tus version: 1.0.0 */
+        'Tus-Resumable': string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+        /** @description The id of the upload (from the Location of its creation) */
+        uploadId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The upload’s state */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Tus-Resumable': components['headers']['Tus-Resumable'];
+          'Upload-Offset': components['headers']['Upload-Offset'];
+          'Upload-Length': components['headers']['Upload-Length'];
+          'Upload-Metadata': components['headers']['Upload-Metadata'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      410: components['responses']['Gone'];
+      412: components['responses']['PreconditionFailed'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  appendRecordingUpload: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description The tus version: 1.0.0 */
+        'Tus-Resumable': string;
+        /** @description Where these bytes start (the server’s current offset) */
+        'Upload-Offset': string;
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+        /** @description The id of the upload (from the Location of its creation) */
+        uploadId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/offset+octet-stream': string;
+      };
+    };
+    responses: {
+      /** @description Stored; the new offset */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Tus-Resumable': components['headers']['Tus-Resumable'];
+          'Upload-Offset': components['headers']['Upload-Offset'];
+          'Upload-Expires': components['headers']['Upload-Expires'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      408: components['responses']['RequestTimeout'];
+      409: components['responses']['Conflict'];
+      410: components['responses']['Gone'];
+      412: components['responses']['PreconditionFailed'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       422: components['responses']['Unprocessable'];

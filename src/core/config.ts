@@ -21,13 +21,13 @@ const postgresUrl = z.string().refine((v) => {
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
-/** "1mb", "512kb", "2048" (bytes). */
+/** "1mb", "512kb", "10gb", "2048" (bytes). */
 const byteSize = z
   .string()
-  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'must be a size such as 1mb, 512kb or 2048')
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb|tb)?$/i, 'must be a size such as 1mb, 512kb, 10gb or 2048')
   .transform((v) => {
-    const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(v) as RegExpExecArray;
-    const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'];
+    const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?$/i.exec(v) as RegExpExecArray;
+    const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 }[(m[2] ?? 'b').toLowerCase() as 'b'];
     return Math.floor(Number(m[1]) * unit);
   });
 
@@ -80,6 +80,10 @@ const envSchema = z.object({
   AUTH_PASSWORD_COST: z.coerce.number().int().min(PASSWORD_COST_MIN).max(PASSWORD_COST_MAX).default(PASSWORD_COST_DEFAULT),
   RATE_LIMIT_PER_MINUTE: positiveInt.optional(),
 
+  METRICS_ENABLED: bool.default(true),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: port.default(9464),
+
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: positiveInt.max(1000).default(10),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
@@ -96,6 +100,26 @@ const envSchema = z.object({
 
   EMBEDDED_DB_DIR: z.string().min(1).default('./data'),
   EMBEDDED_DB_PORT: port.default(54329),
+
+  // Recording content (docs/storage.md)
+  STORAGE_DRIVER: z.enum(['filesystem', 's3']).default('filesystem'),
+  STORAGE_DIR: z.string().min(1).optional(),
+  STORAGE_S3_BUCKET: z.string().min(3).max(63).optional(),
+  STORAGE_S3_REGION: z.string().min(1).default('us-east-1'),
+  STORAGE_S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
+  STORAGE_S3_FORCE_PATH_STYLE: bool.default(false),
+  STORAGE_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  STORAGE_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  STORAGE_S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or path segments ending in "/", e.g. backendapi/')
+    .default(''),
+  STORAGE_S3_PART_SIZE: byteSize.refine((v) => v >= 5 * 1024 ** 2, 'must be at least 5mb (the S3 minimum)').default(16 * 1024 ** 2),
+  CONTENT_MAX_BYTES: byteSize.refine((v) => v > 0, 'must be more than 0').default(10 * 1024 ** 3),
+  CONTENT_QUOTA_BYTES: byteSize.optional(),
+  CONTENT_IDLE_TIMEOUT: duration.default(60_000),
+  CONTENT_UPLOAD_EXPIRY: duration.default(24 * 3_600_000),
+  CONTENT_SWEEP_INTERVAL: duration.default(3_600_000),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -122,6 +146,8 @@ export interface Config {
   /** Requests per token per minute; undefined: no general limit. */
   rateLimit: { perMinute: number | undefined };
   log: { level: 'silent' | 'error' | 'warn' | 'info' | 'http' | 'debug'; format: 'json' | 'pretty' };
+  /** Prometheus metrics, served on a listener of their own (src/telemetry/metrics-server.ts). */
+  metrics: { enabled: boolean; host: string; port: number };
   database: {
     /** Unset: the embedded PostgreSQL is used. */
     url: string | undefined;
@@ -133,7 +159,37 @@ export interface Config {
     ssh: SshConfig | undefined;
   };
   embedded: { dir: string; port: number };
+  /** Where recording files are kept (src/storage). */
+  storage: StorageConfig;
+  content: {
+    /** Largest file accepted (413 beyond). */
+    maxBytes: number;
+    /** Bytes of content one user may keep (recordings' files plus unfinished resumable uploads); undefined: no quota. */
+    quotaBytes: number | undefined;
+    /** An upload that sends nothing for this long is aborted. */
+    idleTimeoutMs: number;
+    /** Unfinished resumable uploads are removed this long after they were created. */
+    uploadExpiryMs: number;
+    /** How often orphan files and expired uploads are swept. */
+    sweepIntervalMs: number;
+  };
 }
+
+export type StorageConfig =
+  | { driver: 'filesystem'; dir: string }
+  | {
+      driver: 's3';
+      bucket: string;
+      region: string;
+      /** Unset: AWS itself. */
+      endpoint: string | undefined;
+      forcePathStyle: boolean;
+      /** Unset: the AWS SDK's default credential chain (environment, instance role, …). */
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+      /** Prepended to every key, so the bucket can be shared. */
+      prefix: string;
+      partSizeBytes: number;
+    };
 
 export interface SshConfig {
   host: string;
@@ -169,6 +225,28 @@ function sshConfig(e: z.output<typeof envSchema>, problems: string[]): SshConfig
   return ssh;
 }
 
+function storageConfig(e: z.output<typeof envSchema>, problems: string[]): StorageConfig {
+  if (e.STORAGE_DRIVER === 'filesystem') {
+    return { driver: 'filesystem', dir: path.resolve(e.STORAGE_DIR ?? path.join(e.EMBEDDED_DB_DIR, 'content')) };
+  }
+  if (!e.STORAGE_S3_BUCKET) problems.push('STORAGE_S3_BUCKET: required when STORAGE_DRIVER=s3');
+  const keyId = e.STORAGE_S3_ACCESS_KEY_ID;
+  const secret = e.STORAGE_S3_SECRET_ACCESS_KEY;
+  if (Boolean(keyId) !== Boolean(secret)) {
+    problems.push('STORAGE_S3_ACCESS_KEY_ID, STORAGE_S3_SECRET_ACCESS_KEY: set both or neither (then the AWS default chain is used)');
+  }
+  return {
+    driver: 's3',
+    bucket: e.STORAGE_S3_BUCKET ?? '',
+    region: e.STORAGE_S3_REGION,
+    endpoint: e.STORAGE_S3_ENDPOINT,
+    forcePathStyle: e.STORAGE_S3_FORCE_PATH_STYLE,
+    credentials: keyId && secret ? { accessKeyId: keyId, secretAccessKey: secret } : undefined,
+    prefix: e.STORAGE_S3_PREFIX,
+    partSizeBytes: e.STORAGE_S3_PART_SIZE,
+  };
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -190,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (e.NODE_ENV === 'production' && e.AUTH_PASSWORD_COST < PASSWORD_COST_DEFAULT) {
     problems.push(`AUTH_PASSWORD_COST: at least ${PASSWORD_COST_DEFAULT} in production (lower costs are for tests)`);
   }
+  const storage = storageConfig(e, problems);
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze({
     env: e.NODE_ENV,
@@ -209,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty') },
+    metrics: { enabled: e.METRICS_ENABLED, host: e.METRICS_HOST, port: e.METRICS_PORT },
     database: {
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,
@@ -218,6 +298,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ssh,
     },
     embedded: { dir: path.resolve(e.EMBEDDED_DB_DIR), port: e.EMBEDDED_DB_PORT },
+    storage,
+    content: {
+      maxBytes: e.CONTENT_MAX_BYTES,
+      quotaBytes: e.CONTENT_QUOTA_BYTES,
+      idleTimeoutMs: e.CONTENT_IDLE_TIMEOUT,
+      uploadExpiryMs: e.CONTENT_UPLOAD_EXPIRY,
+      sweepIntervalMs: e.CONTENT_SWEEP_INTERVAL,
+    },
   });
 }
 

@@ -1,10 +1,12 @@
 /**
  * The one logger. JSON lines in production, readable lines otherwise; every line written
- * while a request is handled carries its request id. Secrets are never passed to it:
+ * while a request is handled carries its request id and, when tracing is on, the trace and
+ * span it belongs to (trace_id, span_id, trace_flags). Secrets are never passed to it:
  * request bodies and headers are not logged, and known secret keys are redacted anyway.
  */
 import winston from 'winston';
 import { currentRequestId } from './context';
+import { activeTraceIds } from '../telemetry/spans';
 import type { Config } from './config';
 
 const SECRET_KEYS = /pass(word)?|secret|token|authorization|cookie|api[-_]?key/i;
@@ -19,6 +21,7 @@ const redact = winston.format((info) => {
 const withRequestId = winston.format((info) => {
   const requestId = currentRequestId();
   if (requestId && info.requestId === undefined) info.requestId = requestId;
+  if (info.trace_id === undefined) Object.assign(info, activeTraceIds());
   return info;
 });
 

@@ -8,6 +8,9 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-a
 import { PrismaClient } from '../generated/prisma/client';
 import { logger } from '../core/logging';
 import { parsePgUrl, quoteIdent, redactUrl } from './pg-url';
+import { TimedClient } from '../telemetry/db-metrics';
+import { ConnectErrorClient } from './connect-errors';
+import { watchingWrites, WriteWatch } from './write-watch';
 
 export interface DatabaseOptions {
   url: string;
@@ -16,6 +19,8 @@ export interface DatabaseOptions {
   statementTimeoutMs: number;
   /** Name reported to PostgreSQL (pg_stat_activity.application_name). */
   applicationName?: string;
+  /** Time every statement for the metrics (backendapi_db_query_duration_seconds). */
+  timeQueries?: boolean;
 }
 
 export interface Database {
@@ -24,17 +29,19 @@ export interface Database {
   /** The PostgreSQL schema the models live in, quoted, for the few raw queries. */
   schema: string;
   url: string;
+  /** The tables each committed Prisma write changed (src/db/write-watch.ts). */
+  writes: WriteWatch;
   close(): Promise<void>;
 }
 
 type PgClientHolder = { client?: { release(err?: Error | boolean): void } };
 
 /**
- * Prisma 6.19 gives a transaction's pg client back to the pool only after COMMIT or ROLLBACK
- * succeeded. When the connection died mid-transaction (database restart, terminated backend)
- * that statement fails and the client is never released: the pool leaks one connection per
- * broken transaction until every request waits for one. Here a failed COMMIT/ROLLBACK releases
- * the client as broken (pg then discards it) and later commit()/rollback() calls do nothing.
+ * When the connection died mid-transaction (database restart, terminated backend), COMMIT or
+ * ROLLBACK fails. Prisma 6.19 then never gave the pg client back (the pool leaked one connection
+ * per broken transaction); 7.10 gives it back without the error, leaving pg to judge the
+ * connection by its state. Here a failed COMMIT/ROLLBACK releases the client as broken, so pg
+ * discards it in every case, and later commit()/rollback() calls do nothing.
  */
 export function releasingBrokenTransactions(factory: PrismaPg): SqlDriverAdapterFactory {
   return {
@@ -80,16 +87,21 @@ export function connectDatabase(options: DatabaseOptions): Database {
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'backendapi',
     keepAlive: true,
+    // A refused connection reads as an outage (503), not as an error of the query that waited for it;
+    // with metrics on, the same client also times every query.
+    Client: options.timeQueries ? TimedClient : ConnectErrorClient,
   });
   // An idle client losing its connection (database restart, network) must not crash the process.
   pool.on('error', (err) => logger.warn('database connection lost', { error: err.message }));
-  const prisma = new PrismaClient({ adapter: releasingBrokenTransactions(new PrismaPg(pool, { schema })) });
+  const writes = new WriteWatch();
+  const prisma = new PrismaClient({ adapter: watchingWrites(releasingBrokenTransactions(new PrismaPg(pool, { schema })), writes) });
   let closed = false;
   return {
     prisma,
     pool,
     schema: quoteIdent(schema),
     url: redactUrl(options.url),
+    writes,
     async close() {
       if (closed) return;
       closed = true;

@@ -5,6 +5,7 @@
  */
 import { conflict, HttpError, notFound, badRequest, serviceUnavailable } from '../core/errors';
 import { Prisma } from '../generated/prisma/client';
+import { datamodel } from '../models/generated/schema';
 
 /** PostgreSQL SQLSTATE classes and codes that mean "the database is not there right now". */
 const UNAVAILABLE_SQLSTATES = /^(08|53|57P|58)/;
@@ -21,14 +22,39 @@ const DRIVER_UNAVAILABLE_KINDS = new Set([
 const CONNECTION_MESSAGES =
   /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Connection refused|terminating connection|server closed the connection|Cannot use a pool after calling end/i;
 
+interface AdapterCause {
+  constraint?: { fields?: string[]; index?: string };
+  table?: string;
+}
+
+/**
+ * The fields of the unique index `index` of a model, from the generated model metadata: Prisma
+ * 7's adapter names the violated index (`User_email_key`), not its fields. Unnamed indexes have
+ * Prisma's default names, `<table>_<fields>_key` and `<table>_pkey`.
+ */
+function indexFields(modelName: unknown, table: string | undefined, index: string): string[] {
+  const model = (
+    datamodel.models as Record<string, { indexes: ReadonlyArray<{ type: string; name: string | null; fields: readonly string[] }> }>
+  )[String(modelName)];
+  const prefix = table ?? String(modelName);
+  const match = model?.indexes.find(
+    (i) =>
+      i.name === index ||
+      (i.type === 'unique' && `${prefix}_${i.fields.join('_')}_key` === index) ||
+      (i.type === 'id' && `${prefix}_pkey` === index),
+  );
+  return match ? [...match.fields] : [];
+}
+
 /** `"serialNumber"` → serialNumber: the driver adapter reports column names as PostgreSQL quotes them. */
 const unquote = (name: string): string => (/^".*"$/.test(name) ? name.slice(1, -1).replace(/""/g, '"') : name);
 
 function fieldsOf(meta: Record<string, unknown> | undefined): string[] {
-  const target =
-    meta?.target ?? (meta?.driverAdapterError as { cause?: { constraint?: { fields?: string[] } } } | undefined)?.cause?.constraint?.fields;
+  const cause = (meta?.driverAdapterError as { cause?: AdapterCause } | undefined)?.cause;
+  const target = meta?.target ?? cause?.constraint?.fields;
   if (Array.isArray(target)) return target.map((f) => unquote(String(f)));
   if (typeof target === 'string') return [unquote(target)];
+  if (cause?.constraint?.index) return indexFields(meta?.modelName, cause.table, cause.constraint.index);
   return [];
 }
 

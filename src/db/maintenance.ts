@@ -1,6 +1,6 @@
 /**
- * Destructive maintenance behind `npm run migrate:clear` and `npm run migrate:reset`, and the
- * failure report all migrate scripts share. The scripts in scripts/ only ask and print.
+ * Destructive maintenance behind `npm run migrate:clear:destroy-data` and `npm run migrate:reset`.
+ * The scripts in scripts/ only ask and print.
  *
  * - clear: drops and recreates the configured schema only (owner, privileges and the
  *   extensions that lived in it are restored), then applies every migration. Other schemas,
@@ -9,48 +9,10 @@
  *   configured schema), then applies every migration. Seeding is the caller's business.
  */
 import pg from 'pg';
-import { migrateDeploy, PrismaCliError } from './migrations';
+import { deployMigrations } from './migrations';
 import { parsePgUrl, quoteIdent } from './pg-url';
 
 export type Progress = (message: string) => void;
-
-/** A failed `prisma migrate deploy`, reduced to what an operator needs. */
-export class MigrationFailedError extends Error {
-  constructor(
-    readonly migration: string | undefined,
-    readonly databaseMessage: string,
-    readonly output: string,
-  ) {
-    super(migration ? `migration ${migration} failed: ${databaseMessage}` : `migrate deploy failed: ${databaseMessage}`);
-    this.name = 'MigrationFailedError';
-  }
-}
-
-/** Extracts the failing migration and the database's message from the Prisma CLI's output. */
-export function migrationFailure(err: unknown): MigrationFailedError | undefined {
-  if (!(err instanceof PrismaCliError)) return undefined;
-  const out = err.output;
-  const migration = /migration_name="([^"]+)"/.exec(out)?.[1] ?? /Migration name: (\S+)/.exec(out)?.[1];
-  const message =
-    /Error querying the database: (.+)/.exec(out)?.[1] ??
-    /Database error:\s*\n(.+)/.exec(out)?.[1] ??
-    /^(ERROR: .+)$/m.exec(out)?.[1] ??
-    // e.g. "Error: P1001\n\nCan't reach database server at …"
-    /^Error: (P\d{4})\s*\n+(.+)/m.exec(out)?.slice(1).join(': ') ??
-    /^Error: (.+)$/m.exec(out)?.[1] ??
-    out.trim().split('\n').at(-1) ??
-    'unknown error';
-  return new MigrationFailedError(migration, message.trim(), out);
-}
-
-/** `prisma migrate deploy`, failing with the migration's name and the database's message. */
-export async function deployMigrations(url: string): Promise<void> {
-  try {
-    await migrateDeploy(url);
-  } catch (err) {
-    throw migrationFailure(err) ?? err;
-  }
-}
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ ...parsePgUrl(url).config, connectionTimeoutMillis: 10_000 });

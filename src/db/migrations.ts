@@ -84,8 +84,54 @@ export function runPrismaCli(args: string[], url: string, options: PrismaCliOpti
 }
 
 /** `prisma migrate deploy`: applies pending migrations, never creates or resets anything. */
-export async function migrateDeploy(url: string): Promise<string> {
-  return runPrismaCli(['migrate', 'deploy'], url);
+export async function migrateDeploy(url: string, cliArgs: string[] = []): Promise<string> {
+  return runPrismaCli(['migrate', 'deploy', ...cliArgs], url);
+}
+
+/** A failed `prisma migrate deploy`, reduced to what an operator needs. */
+export class MigrationFailedError extends Error {
+  constructor(
+    readonly migration: string | undefined,
+    readonly databaseMessage: string,
+    readonly output: string,
+  ) {
+    super(migration ? `migration ${migration} failed: ${databaseMessage}` : `migrate deploy failed: ${databaseMessage}`);
+    this.name = 'MigrationFailedError';
+  }
+}
+
+/** Extracts the failing migration and the database's message from the Prisma CLI's output. */
+export function migrationFailure(err: unknown): MigrationFailedError | undefined {
+  if (!(err instanceof PrismaCliError)) return undefined;
+  const out = err.output;
+  const migration = /migration_name="([^"]+)"/.exec(out)?.[1] ?? /Migration name: (\S+)/.exec(out)?.[1];
+  const message =
+    /Error querying the database: (.+)/.exec(out)?.[1] ??
+    /Database error:\s*\n(.+)/.exec(out)?.[1] ??
+    /^(ERROR: .+)$/m.exec(out)?.[1] ??
+    // e.g. "Error: P1001\n\nCan't reach database server at …"
+    /^Error: (P\d{4})\s*\n+(.+)/m.exec(out)?.slice(1).join(': ') ??
+    /^Error: (.+)$/m.exec(out)?.[1] ??
+    out.trim().split('\n').at(-1) ??
+    'unknown error';
+  return new MigrationFailedError(migration, message.trim(), out);
+}
+
+/** `prisma migrate deploy`, failing with the migration's name and the database's message. */
+export async function deployMigrations(url: string, cliArgs: string[] = []): Promise<void> {
+  try {
+    await migrateDeploy(url, cliArgs);
+  } catch (err) {
+    throw migrationFailure(err) ?? err;
+  }
+}
+
+/** What an operator does about a failed migration (readiness, start-up, migrate:status). */
+export function failedMigrationAdvice(name: string): string {
+  return (
+    `migration ${name} failed and the database may be half-migrated: see npm run migrate:status, repair the database, ` +
+    `then npm run migrate:resolve -- --rolled-back ${name} (to run it again) or -- --applied ${name} (if you completed it by hand); see docs/migrations.md`
+  );
 }
 
 /**
@@ -95,10 +141,16 @@ export async function migrateDeploy(url: string): Promise<string> {
  */
 export async function applyPendingMigrations(pool: pg.Pool, quotedSchema: string, url: string): Promise<string[]> {
   const before = await migrationState(pool, quotedSchema);
-  if (before.failed.length) {
-    throw new Error(`migration(s) ${before.failed.join(', ')} failed earlier and need an operator (see npm run migrate)`);
-  }
+  const failed = before.failed[0];
+  if (failed) throw new Error(failedMigrationAdvice(failed));
   if (!before.pending.length) return [];
-  await migrateDeploy(url);
+  try {
+    await deployMigrations(url);
+  } catch (err) {
+    if (err instanceof MigrationFailedError && err.migration) {
+      throw new Error(`${err.message}; ${failedMigrationAdvice(err.migration)}`, { cause: err });
+    }
+    throw err;
+  }
   return before.pending;
 }

@@ -14,14 +14,19 @@
  *    still connected, so `migrate dev` fails with "database … is being accessed by other
  *    users". Here the pool is closed first, then the database is dropped. On the embedded
  *    server, which serves a single database, the shadow is an in-memory PGlite of its own.
+ * 3. The adapter runs a migration script statement by statement, split at every `;`, which cuts
+ *    function bodies, strings and comments apart. Every adapter made here (the database and
+ *    both kinds of shadow database) splits with src/db/sql-script.ts instead.
  */
 import { randomUUID } from 'node:crypto';
 import pg, { type ClientConfig, type PoolConfig } from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+// Prisma 6.19's adapter, for Prisma 6.19's CLI (npm aliases: the application uses 7.10's).
+import { PrismaPg } from 'prisma6-adapter-pg';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from 'prisma6-driver-adapter-utils';
 import { parsePgUrl, quoteIdent } from './pg-url';
+import { splitSqlScript } from './sql-script';
 
 const CHAR_OID = 18;
 const NAME_OID = 19;
@@ -75,6 +80,15 @@ export class CatalogSafeClient extends pg.Client {
   }
 }
 
+/** Runs scripts one whole statement at a time (see 3. above), each as the adapter runs SQL. */
+export function splittingScripts(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  adapter.executeScript = async (script) => {
+    // No parameters: pg sends each over the simple query protocol, as the adapter's own split did.
+    for (const sql of splitSqlScript(script)) await adapter.executeRaw({ sql, args: [], argTypes: [] });
+  };
+  return adapter;
+}
+
 export function createCliAdapter(url: string): SqlMigrationAwareDriverAdapterFactory {
   const { config, schema } = parsePgUrl(url);
   // Short idle timeout: the CLI leaves pools open, and idle clients would keep it alive.
@@ -83,9 +97,9 @@ export function createCliAdapter(url: string): SqlMigrationAwareDriverAdapterFac
   return {
     provider: main.provider,
     adapterName: main.adapterName,
-    connect: () => main.connect(),
+    connect: async () => splittingScripts(await main.connect()),
     async connectToShadowDb(): Promise<SqlDriverAdapter> {
-      return (await isPglite(config)) ? pgliteShadow(base) : databaseShadow(config, base, schema);
+      return splittingScripts(await ((await isPglite(config)) ? pgliteShadow(base) : databaseShadow(config, base, schema)));
     },
   };
 }

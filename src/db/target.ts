@@ -94,7 +94,7 @@ export async function openDatabaseTarget(config: Readonly<Config>): Promise<Data
   if (url && ssh) {
     const started = Date.now();
     const tunnel = await openSshTunnel(tunnelOptions(ssh, url));
-    logger.info(`SSH tunnel open: ${tunnel.check().detail ?? ''}`, { ms: Date.now() - started });
+    logger.info(`SSH tunnel open: ${tunnel.localHost}:${tunnel.localPort} via ${tunnel.label}`, { ms: Date.now() - started });
     return { url: throughTunnel(url, tunnel), kind: 'external', tunnel, release: () => tunnel.close() };
   }
   if (url) {

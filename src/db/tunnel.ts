@@ -42,6 +42,8 @@ export interface SshTunnel {
   readonly localHost: string;
   /** Stable for the tunnel's life, across reconnects. */
   readonly localPort: number;
+  /** `user@bastion:port → host:port`, for the log (never for /readyz). */
+  readonly label: string;
   state(): { state: TunnelState; since: Date; reconnects: number; lastError?: string };
   /** For /readyz. */
   check(): CheckResult;
@@ -70,7 +72,7 @@ class Tunnel implements SshTunnel {
   private failures = 0;
   private lastError: string | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly label: string;
+  readonly label: string;
 
   constructor(private readonly options: SshTunnelOptions) {
     this.localPort = options.localPort ?? 0;
@@ -83,9 +85,10 @@ class Tunnel implements SshTunnel {
   }
 
   check(): CheckResult {
-    if (this.status === 'open') return { name: 'tunnel', ok: true, detail: `${LOCAL_HOST}:${this.localPort} via ${this.label}` };
+    // Public (/readyz): no host, user or error text; those are in the log lines of the tunnel.
+    if (this.status === 'open') return { name: 'tunnel', ok: true, detail: 'open' };
     const down = Math.round((Date.now() - this.since.getTime()) / 1000);
-    return { name: 'tunnel', ok: false, detail: `${this.status} for ${down} s${this.lastError ? `: ${this.lastError}` : ''}` };
+    return { name: 'tunnel', ok: false, detail: `${this.status} for ${down} s` };
   }
 
   /** One attempt to open the SSH connection and the local listener. */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { datamodel, type ModelName } from './generated/schema';
+import { DATE_RANGE_MESSAGE, dateInRange, jsonSizeProblem } from '../core/input-limits';
 
 export type FieldKind = 'uuid' | 'string' | 'enum' | 'datetime' | 'int' | 'float' | 'bigint' | 'boolean';
 
@@ -29,11 +30,26 @@ export const bigintInput = z
   .transform((v) => BigInt(v))
   .refine((v) => v >= -(2n ** 63n) && v < 2n ** 63n, 'out of the 64-bit range');
 
-/** A JSON object (not an array, not a scalar). */
-export const jsonObject = z.record(z.string(), z.json());
+/**
+ * A JSON object (not an array, not a scalar) stored in a JSON column: at most 64 KiB as JSON.
+ * Its depth is bounded before Zod sees it (src/api/middleware/input-guard.ts).
+ */
+export const jsonObject = z
+  .record(z.string(), z.json())
+  .superRefine((value, ctx) => {
+    const problem = jsonSizeProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({
+    description: 'A JSON object of at most 64 KiB as UTF-8 JSON',
+  });
 
-/** An ISO 8601 timestamp with a time zone, e.g. 2026-11-26T08:00:00Z. */
-export const isoDateTime = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
+/** An ISO 8601 timestamp with a time zone, e.g. 2026-11-26T08:00:00Z, in the range every layer can store. */
+export const isoDateTime = z.iso
+  .datetime({ offset: true })
+  .transform((v) => new Date(v))
+  .refine(dateInRange, DATE_RANGE_MESSAGE)
+  .meta({ description: 'ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z' });
 
 export const text = (max: number) => z.string().trim().min(1).max(max);
 

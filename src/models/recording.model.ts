@@ -6,7 +6,10 @@ export const modalities = Object.values(Modality);
 export const recordingStatuses = Object.values(RecordingStatus);
 
 /** A recording: one stored data file of a session (EEG, ECG, audio, …). */
-export const recordingFields: FieldMap = fieldsOf('Recording', { sortable: ['name', 'recordedAt', 'status', 'durationMs', 'sizeBytes'] });
+export const recordingFields: FieldMap = fieldsOf('Recording', {
+  sortable: ['name', 'recordedAt', 'status', 'durationMs', 'sizeBytes'],
+  hidden: ['contentKey'],
+});
 
 // Letters spelled out rather than an /i flag: JSON Schema (OpenAPI) patterns cannot carry flags.
 const mediaType = z

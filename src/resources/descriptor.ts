@@ -43,7 +43,17 @@ export interface WriteContext {
   tx: Prisma.TransactionClient;
   principal: Principal;
   query: Record<string, string>;
+  /** Work for after the transaction has committed (never if it rolls back), e.g. removing a deleted recording's file. */
+  afterCommit?: (task: CommitTask) => void;
 }
+
+/** What work after a commit may use. */
+export interface CommitDeps {
+  /** A recording's row is gone: remove its files (src/content/service.ts). */
+  recordingDeleted(id: string): Promise<void>;
+}
+
+export type CommitTask = (deps: CommitDeps) => Promise<void>;
 
 export interface ResourceDescriptor {
   /** URL segment: /api/v1/<name>. */
@@ -61,6 +71,11 @@ export interface ResourceDescriptor {
   ownerField: string;
   /** Fields never sent to clients. */
   hidden?: readonly string[];
+  /**
+   * What of a row a caller who may not read it sees when another resource embeds it (include=):
+   * these fields only. Default: the id alone (the embedding row's foreign key shows it already).
+   */
+  publicFields?: readonly string[];
   relations?: Record<string, RelationSpec>;
   readOnly?: boolean;
   /** Schemas of POST and PATCH bodies (strict: unknown fields are errors). */

@@ -4,6 +4,7 @@
  * unknown or mistyped is a 400 that names the parameter.
  */
 import { badRequest, type FieldError } from '../core/errors';
+import { DATE_RANGE_MESSAGE, dateInRange, textProblem } from '../core/input-limits';
 import type { FieldKind, FieldMap, FieldSpec } from '../models/fields';
 import type { ResourceDescriptor } from './descriptor';
 import { datamodel } from '../models/generated/schema';
@@ -49,20 +50,27 @@ type Raw = Record<string, unknown>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Parses one value of a field; returns an error message instead of throwing. */
+/**
+ * Parses one value of a field, from a filter or a cursor (which a client can forge as well);
+ * returns an error message instead of throwing.
+ */
 export function parseValue(spec: FieldSpec, raw: string): { value?: unknown; error?: string } {
   switch (spec.kind) {
     case 'uuid':
       return UUID.test(raw) ? { value: raw.toLowerCase() } : { error: 'must be a UUID' };
-    case 'string':
-      return raw.length <= 1000 ? { value: raw } : { error: 'is too long' };
+    case 'string': {
+      if (raw.length > 1000) return { error: 'is too long' };
+      const problem = textProblem(raw);
+      return problem ? { error: problem } : { value: raw };
+    }
     case 'enum':
       return spec.values?.includes(raw) ? { value: raw } : { error: `must be one of ${spec.values?.join(', ')}` };
     case 'datetime': {
       if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw))
         return { error: 'must be an ISO 8601 date or date-time' };
       const date = new Date(raw);
-      return Number.isNaN(date.getTime()) ? { error: 'is not a valid date' } : { value: date };
+      if (Number.isNaN(date.getTime())) return { error: 'is not a valid date' };
+      return dateInRange(date) ? { value: date } : { error: DATE_RANGE_MESSAGE };
     }
     case 'int': {
       if (!/^-?\d{1,10}$/.test(raw)) return { error: 'must be an integer' };
@@ -94,6 +102,11 @@ function splitList(value: string): string[] {
     .filter(Boolean);
 }
 
+/** A LIKE pattern that matches `text` literally: `%`, `_` and the escape character `\` itself are escaped. */
+export function literalPattern(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 function filterFor(
   op: Operator,
   spec: FieldSpec,
@@ -105,6 +118,11 @@ function filterFor(
     const parsed = parseValue(spec, text);
     if (parsed.error) errors.push({ path: `query.${param}`, message: parsed.error });
     return parsed.value;
+  };
+  // Prisma passes contains/startsWith to LIKE as they are (PostgreSQL's default escape is `\`).
+  const literal = (text: string): unknown => {
+    const value = one(text);
+    return typeof value === 'string' ? literalPattern(value) : value;
   };
   switch (op) {
     case 'eq':
@@ -123,11 +141,11 @@ function filterFor(
       return { [op === 'in' ? 'in' : 'notIn']: items.map(one) };
     }
     case 'contains':
-      return { contains: one(raw) };
+      return { contains: literal(raw) };
     case 'icontains':
-      return { contains: one(raw), mode: 'insensitive' };
+      return { contains: literal(raw), mode: 'insensitive' };
     case 'startsWith':
-      return { startsWith: one(raw) };
+      return { startsWith: literal(raw) };
     case 'isNull':
       if (raw !== 'true' && raw !== 'false') {
         errors.push({ path: `query.${param}`, message: 'must be true or false' });
@@ -160,6 +178,21 @@ function parseSort(text: string, fields: FieldMap, errors: FieldError[]): SortKe
     keys.push({ field, desc, nullable: Boolean(spec.nullable), spec });
   }
   return keys;
+}
+
+const jsonFieldsOf = (model: string): string[] => {
+  const fields = datamodel.models[model as keyof typeof datamodel.models].fields as Record<string, { type: string }>;
+  return Object.keys(fields).filter((f) => fields[f]?.type === 'Json');
+};
+
+/** How many JSON column values one row of this listing carries: its own (as `fields` selects them) and its embedded rows'. */
+export function jsonColumnsOf(
+  d: ResourceDescriptor,
+  q: Pick<ListQuery, 'fields' | 'include'>,
+  lookup: (name: string) => ResourceDescriptor,
+): number {
+  const own = jsonFieldsOf(d.model).filter((f) => !q.fields || q.fields.includes(f)).length;
+  return own + q.include.reduce((n, rel) => n + jsonFieldsOf(lookup(d.relations?.[rel]?.resource as string).model).length, 0);
 }
 
 /** Every column a client may ask for with `fields`: the model's scalar fields (JSON ones too), not the hidden ones. */
@@ -216,7 +249,7 @@ export function parseListQuery(query: Raw, d: ResourceDescriptor, extraParams: r
 
   for (const [param, value] of Object.entries(query)) {
     if (RESERVED.has(param) || extraParams.includes(param)) continue;
-    const match = /^([A-Za-z]+)(?:\[([A-Za-z]+)\])?$/.exec(param);
+    const match = /^([A-Za-z][A-Za-z0-9]*)(?:\[([A-Za-z]+)\])?$/.exec(param);
     const spec = match ? own(d.fields, match[1] as string) : undefined;
     if (!match || !spec || spec.filterable === false) {
       errors.push({ path: `query.${param}`, message: `unknown parameter; filterable fields: ${Object.keys(d.fields).join(', ')}` });

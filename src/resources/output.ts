@@ -3,11 +3,18 @@ import { createHash } from 'node:crypto';
 import type { ResourceDescriptor } from './descriptor';
 
 export type Lookup = (name: string) => ResourceDescriptor;
+/** Whether the caller may read this row of that resource directly (the resource's own rule). */
+export type CanSee = (d: ResourceDescriptor, row: Record<string, unknown>) => boolean;
 
+/**
+ * A row as the caller sees it. An embedded row (include=) obeys its own resource's visibility:
+ * one the caller may not read directly shows only that resource's public fields.
+ */
 export function toOutput(
   d: ResourceDescriptor,
   row: Record<string, unknown>,
   lookup: Lookup,
+  canSee: CanSee,
   only?: readonly string[],
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -15,7 +22,10 @@ export function toOutput(
     if (d.hidden?.includes(key)) continue;
     const relation = d.relations?.[key];
     if (relation) {
-      out[key] = value === null ? null : toOutput(lookup(relation.resource), value as Record<string, unknown>, lookup);
+      const target = lookup(relation.resource);
+      const embedded = value as Record<string, unknown> | null;
+      out[key] =
+        embedded === null ? null : toOutput(target, embedded, lookup, canSee, canSee(target, embedded) ? undefined : publicFields(target));
       continue;
     }
     if (only && key !== 'id' && !only.includes(key)) continue;
@@ -23,6 +33,8 @@ export function toOutput(
   }
   return out;
 }
+
+export const publicFields = (d: ResourceDescriptor): readonly string[] => d.publicFields ?? ['id'];
 
 /** A strong ETag of the representation. */
 export function etagOf(output: Record<string, unknown>): string {

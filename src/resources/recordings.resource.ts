@@ -1,4 +1,4 @@
-import { badRequest } from '../core/errors';
+import { badRequest, conflict } from '../core/errors';
 import { recordingCreate, recordingFields, recordingUpdate } from '../models/recording.model';
 import type { Delegate, ResourceDescriptor, WriteContext } from './descriptor';
 
@@ -15,6 +15,19 @@ async function checkSessions(rows: Array<Record<string, unknown>>, { tx }: Write
   if (errors.length) throw badRequest('A recording must belong to a session of the same owner', errors);
 }
 
+/** While a recording has a file, its checksum and size are the file's (set by the upload), not the client's. */
+async function checkContentFields(existing: Record<string, unknown>, patch: Record<string, unknown>, { tx }: WriteContext): Promise<void> {
+  const changes = (['sha256', 'sizeBytes'] as const).filter((f) => patch[f] !== undefined && String(patch[f]) !== String(existing[f]));
+  if (!changes.length) return;
+  const row = await tx.recording.findUnique({ where: { id: existing.id as string }, select: { contentKey: true } });
+  if (row?.contentKey) {
+    throw conflict(
+      'The recording has content: its sha256 and sizeBytes are those of the file (upload another file or delete the content first)',
+      changes.map((f) => ({ path: `body.${f}`, message: 'is set from the uploaded file' })),
+    );
+  }
+}
+
 export const recordings: ResourceDescriptor = {
   name: 'recordings',
   label: 'recording',
@@ -24,6 +37,7 @@ export const recordings: ResourceDescriptor = {
   fields: recordingFields,
   ownership: 'owned',
   ownerField: 'userId',
+  hidden: ['contentKey'],
   relations: { session: { resource: 'sessions' }, user: { resource: 'users' } },
   create: recordingCreate,
   update: recordingUpdate,
@@ -38,7 +52,12 @@ export const recordings: ResourceDescriptor = {
     },
     async beforeUpdate(existing, patch, ctx) {
       if (typeof patch.sessionId === 'string') await checkSessions([{ ...patch, userId: existing.userId }], ctx, () => 'body.sessionId');
+      await checkContentFields(existing, patch, ctx);
       return patch;
+    },
+    async beforeDelete(existing, ctx) {
+      const id = existing.id as string;
+      ctx.afterCommit?.((deps) => deps.recordingDeleted(id));
     },
   },
 };

@@ -8,13 +8,15 @@ import { forbidden, notFound, preconditionFailed } from '../core/errors';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { diff, recordEvent, recordEvents, snapshot, type EntityType } from './audit';
 import type { ResourceDescriptor, Row, WriteContext } from './descriptor';
-import { afterCondition, encodeCursor, orderBy, type ListQuery } from './listing';
+import { afterCondition, encodeCursor, jsonColumnsOf, orderBy, type ListQuery } from './listing';
 import { etagOf, matchesEtag, toOutput, type Lookup } from './output';
+import { batchRows, readPage } from './paging';
 
 export type Tx = Prisma.TransactionClient;
 
 export interface Page {
-  data: Array<Record<string, unknown>>;
+  /** The rows, each as JSON text (serialized once, while the page's size is counted). */
+  items: string[];
   nextCursor: string | null;
   total?: number;
 }
@@ -25,6 +27,11 @@ const isAdmin = (p: Principal): boolean => p.role === 'ADMIN';
 export function visibleWhere(d: ResourceDescriptor, p: Principal): Record<string, unknown> {
   if (isAdmin(p) || d.ownership === 'sharedRead') return {};
   return { [d.ownerField]: p.userId };
+}
+
+/** Whether a principal may see a row in hand (the same rule as visibleWhere). */
+export function canSee(d: ResourceDescriptor, p: Principal, row: Record<string, unknown>): boolean {
+  return Object.entries(visibleWhere(d, p)).every(([field, value]) => row[field] === value);
 }
 
 export class ResourceService {
@@ -42,8 +49,9 @@ export class ResourceService {
     return this.d.entityType;
   }
 
-  output(row: Record<string, unknown>, only?: readonly string[]): Record<string, unknown> {
-    return toOutput(this.d, row, this.lookup, only);
+  /** A row as `p` may see it (embedded rows included). */
+  output(row: Record<string, unknown>, p: Principal, only?: readonly string[]): Record<string, unknown> {
+    return toOutput(this.d, row, this.lookup, (d, r) => canSee(d, p, r), only);
   }
 
   private relationArgs(include: readonly string[]): Record<string, unknown> {
@@ -56,9 +64,9 @@ export class ResourceService {
     return d.hidden?.length ? Object.fromEntries(d.hidden.map((f) => [f, true])) : undefined;
   }
 
+  /** One page of the rows `p` may see, bounded in rows (q.limit) and in bytes (src/resources/paging.ts). */
   async list(p: Principal, q: ListQuery, scope: Record<string, unknown> = {}): Promise<Page> {
     const where = { AND: [visibleWhere(this.d, p), scope, q.where] };
-    const paged = q.after ? { AND: [where, afterCondition(q.sort, q.after)] } : where;
     const shape = q.fields
       ? {
           select: {
@@ -68,24 +76,27 @@ export class ResourceService {
         }
       : { omit: this.hiddenOmit(this.d), include: q.include.length ? this.relationArgs(q.include) : undefined };
     const delegate = this.d.delegate(this.prisma);
-    const [rows, total] = await Promise.all([
-      delegate.findMany({ where: paged, orderBy: orderBy(q.sort), take: q.limit + 1, ...shape }),
+    const after = (row: Row | undefined): unknown[] | undefined => (row ? q.sort.map((k) => row[k.field]) : q.after);
+    const [page, total] = await Promise.all([
+      readPage<Row>(
+        {
+          fetch: (last, take) => {
+            const values = after(last);
+            const paged = values ? { AND: [where, afterCondition(q.sort, values)] } : where;
+            return delegate.findMany({ where: paged, orderBy: orderBy(q.sort), take, ...shape });
+          },
+          serialize: (row) => JSON.stringify(this.output(row, p, q.fields)),
+        },
+        q.limit,
+        batchRows(jsonColumnsOf(this.d, q, this.lookup)),
+      ),
       q.count ? delegate.count({ where }) : Promise.resolve(undefined),
     ]);
-    const more = rows.length > q.limit;
-    const page = more ? rows.slice(0, q.limit) : rows;
-    const last = page[page.length - 1];
     return {
-      data: page.map((r) => this.output(r, q.fields)),
-      nextCursor: more && last ? encodeCursor(q.sortText, last, q.sort) : null,
+      items: page.items,
+      nextCursor: page.continueAfter ? encodeCursor(q.sortText, page.continueAfter, q.sort) : null,
       ...(total === undefined ? {} : { total }),
     };
-  }
-
-  /** Whether a principal may see a row (the same rule as visibleWhere, for a row in hand). */
-  private visible(p: Principal, row: Row): boolean {
-    const scope = visibleWhere(this.d, p);
-    return Object.entries(scope).every(([field, value]) => row[field] === value);
   }
 
   /**
@@ -98,7 +109,7 @@ export class ResourceService {
       omit: this.hiddenOmit(this.d),
       include: include.length ? this.relationArgs(include) : undefined,
     });
-    if (!row || !this.visible(p, row)) throw notFound(`No ${this.d.label} with id ${String(id)}`);
+    if (!row || !canSee(this.d, p, row)) throw notFound(`No ${this.d.label} with id ${String(id)}`);
     return row;
   }
 
@@ -107,7 +118,7 @@ export class ResourceService {
   }
 
   /** Locks the row for the rest of the transaction, then reads it (404 if not visible). */
-  private async lockAndFind(tx: Tx, p: Principal, id: unknown): Promise<Row> {
+  async lockAndFind(tx: Tx, p: Principal, id: unknown): Promise<Row> {
     await tx.$executeRawUnsafe(`SELECT 1 FROM ${this.schema}."${this.d.model}" WHERE id = $1::uuid FOR UPDATE`, id);
     const row = await this.find(tx, p, id);
     if (this.d.ownership === 'sharedRead' && !isAdmin(p) && row[this.d.ownerField] !== p.userId) {
@@ -116,8 +127,8 @@ export class ResourceService {
     return row;
   }
 
-  private checkIfMatch(row: Row, ifMatch: string | undefined): void {
-    if (ifMatch !== undefined && !matchesEtag(ifMatch, etagOf(this.output(row)))) {
+  checkIfMatch(p: Principal, row: Row, ifMatch: string | undefined): void {
+    if (ifMatch !== undefined && !matchesEtag(ifMatch, etagOf(this.output(row, p)))) {
       throw preconditionFailed('The resource has changed since you read it (If-Match does not match its ETag)');
     }
   }
@@ -166,7 +177,7 @@ export class ResourceService {
 
   async update(tx: Tx, p: Principal, id: unknown, patch: Record<string, unknown>, ifMatch?: string): Promise<Row> {
     const existing = await this.lockAndFind(tx, p, id);
-    this.checkIfMatch(existing, ifMatch);
+    this.checkIfMatch(p, existing, ifMatch);
     const data = this.d.hooks?.beforeUpdate ? await this.d.hooks.beforeUpdate(existing, patch, { tx, principal: p, query: {} }) : patch;
     const row = await this.d.delegate(tx).update({ where: { id }, data, omit: this.hiddenOmit(this.d) });
     const changes = diff(existing, row);
@@ -185,10 +196,17 @@ export class ResourceService {
     return row;
   }
 
-  async remove(tx: Tx, p: Principal, id: unknown, ifMatch: string | undefined, query: Record<string, string>): Promise<void> {
+  async remove(
+    tx: Tx,
+    p: Principal,
+    id: unknown,
+    ifMatch: string | undefined,
+    query: Record<string, string>,
+    afterCommit?: WriteContext['afterCommit'],
+  ): Promise<void> {
     const existing = await this.lockAndFind(tx, p, id);
-    this.checkIfMatch(existing, ifMatch);
-    await this.d.hooks?.beforeDelete?.(existing, { tx, principal: p, query });
+    this.checkIfMatch(p, existing, ifMatch);
+    await this.d.hooks?.beforeDelete?.(existing, { tx, principal: p, query, afterCommit });
     await this.d.delegate(tx).delete({ where: { id } });
     await recordEvent(tx, {
       actorId: p.userId,

@@ -35,17 +35,18 @@ export const sessions: ResourceDescriptor = {
       checkTimes(patch.startedAt ?? existing.startedAt, patch.endedAt === undefined ? existing.endedAt : patch.endedAt);
       return patch;
     },
-    async beforeDelete(existing, { tx, principal, query }) {
+    async beforeDelete(existing, { tx, principal, query, afterCommit }) {
       const cascade = query.cascade;
       if (cascade !== undefined && cascade !== 'recordings') {
         throw badRequest('The cascade parameter is not valid', [{ path: 'query.cascade', message: 'must be "recordings"' }]);
       }
-      const recordings = await tx.recording.findMany({ where: { sessionId: existing.id as string } });
+      const recordings = await tx.recording.findMany({ where: { sessionId: existing.id as string }, omit: { contentKey: true } });
       if (!recordings.length) return;
       if (cascade !== 'recordings') {
         throw conflict(`The session still has ${recordings.length} recording(s); delete them first or send ?cascade=recordings`);
       }
       await tx.recording.deleteMany({ where: { sessionId: existing.id as string } });
+      for (const r of recordings) afterCommit?.((deps) => deps.recordingDeleted(r.id));
       await recordEvents(
         tx,
         recordings.map((r) => ({

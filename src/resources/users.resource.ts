@@ -1,7 +1,8 @@
-import { badRequest } from '../core/errors';
+import { badRequest, conflict } from '../core/errors';
 import { hashPassword } from '../auth/passwords';
+import { revokeLoginTokens } from '../auth/users';
 import { userCreate, userFields, userUpdate } from '../models/user.model';
-import type { Delegate, ResourceDescriptor } from './descriptor';
+import type { Delegate, ResourceDescriptor, Row, WriteContext } from './descriptor';
 
 const ADMIN_ONLY_FIELDS = ['email', 'role', 'disabled'] as const;
 
@@ -14,9 +15,30 @@ async function toColumns(input: Record<string, unknown>): Promise<Record<string,
   return data;
 }
 
+const isActiveAdmin = (user: Row): boolean => user.role === 'ADMIN' && user.disabledAt === null;
+
+/**
+ * The service must keep an active admin: demoting, disabling or deleting the last one is a 409
+ * (only an active admin can do it, so in practice the last admin acting on itself). Changes that
+ * remove an admin take a transaction-scoped advisory lock, so two admins demoting each other at
+ * once cannot both pass the count.
+ */
+async function keepAnActiveAdmin(user: Row, { tx }: WriteContext, path?: string): Promise<void> {
+  if (!isActiveAdmin(user)) return;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('backendapi.active-admins'))`;
+  const others = await tx.user.count({ where: { role: 'ADMIN', disabledAt: null, id: { not: user.id as string } } });
+  if (!others) {
+    throw conflict(
+      `${String(user.email)} is the last active admin; make another user an admin first`,
+      path ? [{ path, message: 'would leave no active admin' }] : undefined,
+    );
+  }
+}
+
 /**
  * Users. Admins create, change and delete them; a member sees only itself and may change
- * only its name (the password through POST /auth/password).
+ * only its name (the password through POST /auth/password). A password set by an admin, and
+ * disabling or enabling a user, end the user's login tokens (see revokeLoginTokens).
  */
 export const users: ResourceDescriptor = {
   name: 'users',
@@ -28,13 +50,16 @@ export const users: ResourceDescriptor = {
   ownership: 'self',
   ownerField: 'id',
   hidden: ['passwordHash'],
+  // What a caller who may not read a user sees of it when another resource embeds it (algo owners).
+  publicFields: ['id', 'name'],
   create: userCreate,
   update: userUpdate,
   adminOnlyCreate: true,
   adminOnlyDelete: true,
   hooks: {
     beforeCreate: (data) => toColumns(data),
-    async beforeUpdate(existing, patch, { principal }) {
+    async beforeUpdate(existing, patch, ctx) {
+      const { principal, tx } = ctx;
       if (principal.role !== 'ADMIN') {
         const denied = [...ADMIN_ONLY_FIELDS, 'password'].filter((f) => patch[f] !== undefined);
         if (denied.length) {
@@ -44,12 +69,16 @@ export const users: ResourceDescriptor = {
           );
         }
       }
-      if (existing.id === principal.userId && (patch.role === 'MEMBER' || patch.disabled === true)) {
-        throw badRequest('An admin cannot demote or disable itself', [
-          { path: patch.role ? 'body.role' : 'body.disabled', message: 'not for your own account' },
-        ]);
+      if (patch.role === 'MEMBER' || patch.disabled === true) {
+        await keepAnActiveAdmin(existing, ctx, patch.role === 'MEMBER' ? 'body.role' : 'body.disabled');
       }
+      const id = existing.id as string;
+      const switched = patch.disabled !== undefined && patch.disabled !== (existing.disabledAt !== null);
+      if (switched) await revokeLoginTokens(tx, id);
+      // An admin setting its own password keeps the session it does so with (as POST /auth/password).
+      else if (typeof patch.password === 'string') await revokeLoginTokens(tx, id, id === principal.userId ? principal.tokenId : undefined);
       return toColumns(patch);
     },
+    beforeDelete: (existing, ctx) => keepAnActiveAdmin(existing, ctx),
   },
 };

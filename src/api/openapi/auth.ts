@@ -74,7 +74,8 @@ export function registerAuth(registry: OpenAPIRegistry, user: z.ZodType): void {
     path: `${API}/auth/me`,
     operationId: 'me',
     summary: 'The caller and the token it uses',
-    responses: { 200: ok('The user and the token', z.object({ user, token: apiKey }).strict()), ...errors(401, 429, 500, 503) },
+    // 400: a query value that cannot be stored (checked for every request, src/api/middleware/input-guard.ts).
+    responses: { 200: ok('The user and the token', z.object({ user, token: apiKey }).strict()), ...errors(400, 401, 429, 500, 503) },
   });
   registry.registerPath({
     ...common,
@@ -162,7 +163,7 @@ export function registerOperations(registry: OpenAPIRegistry): void {
           })
           .loose(),
       ),
-      ...errors(401, 403, 429, 500, 503),
+      ...errors(400, 401, 403, 429, 500, 503),
     },
   });
   registry.registerPath({

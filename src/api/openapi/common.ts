@@ -49,14 +49,21 @@ export const ERROR_RESPONSES = {
   403: ['Forbidden', 'Authenticated, but this action is not allowed for the caller'],
   404: ['NotFound', 'No such object, or not visible to the caller'],
   405: ['MethodNotAllowed', 'The method is not allowed on this path; `Allow` lists the methods that are'],
+  408: ['RequestTimeout', 'An upload sent no bytes for CONTENT_IDLE_TIMEOUT and was abandoned (nothing of it is kept)'],
   409: ['Conflict', 'A unique constraint or a still-referenced row, or a request with the same Idempotency-Key is still running'],
+  410: ['Gone', 'The resumable upload has expired'],
   412: ['PreconditionFailed', 'If-Match does not match the current ETag (someone changed the object)'],
   413: ['ContentTooLarge', 'The request body is larger than the limit'],
   415: ['UnsupportedMediaType', 'A request body must be application/json'],
-  422: ['Unprocessable', 'The Idempotency-Key was used before with a different request'],
+  416: ['RangeNotSatisfiable', 'The Range selects no byte of the content; `Content-Range: bytes */<size>` gives its size'],
+  422: [
+    'Unprocessable',
+    'The Idempotency-Key was used before with a different request, or an uploaded file does not match its declared checksum or has a malformed header of its declared format',
+  ],
   429: ['TooManyRequests', 'Rate limit reached; retry after `Retry-After` seconds'],
   500: ['InternalError', 'An unexpected error (no internals are disclosed)'],
-  503: ['ServiceUnavailable', 'The database is unreachable or too slow; retry after `Retry-After` seconds'],
+  501: ['NotImplemented', 'A tus extension this server does not offer (concatenation, deferred length)'],
+  503: ['ServiceUnavailable', 'The database or the content store is unreachable or too slow; retry after `Retry-After` seconds'],
 } as const;
 
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
@@ -116,6 +123,30 @@ const HEADERS: Record<string, { description: string; required?: boolean; schema:
     description: 'The authentication scheme to use.',
     schema: { type: 'string', example: 'Bearer realm="backendapi"' },
   },
+  'Content-Range': {
+    description: 'The bytes sent, or `bytes */<size>` on a 416.',
+    schema: { type: 'string', example: 'bytes 0-1023/4096' },
+  },
+  'Accept-Ranges': { description: 'Byte ranges may be asked for.', schema: { type: 'string', enum: ['bytes'] } },
+  'Content-Disposition': {
+    description: 'Always an attachment, with a file name made safe from the recording’s name.',
+    schema: { type: 'string', example: 'attachment; filename="night-1.edf"' },
+  },
+  'Repr-Digest': {
+    description: 'RFC 9530: the SHA-256 of the whole content.',
+    schema: { type: 'string', example: 'sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:' },
+  },
+  'Tus-Resumable': { required: true, description: 'The tus protocol version (1.0.0).', schema: { type: 'string', enum: ['1.0.0'] } },
+  'Tus-Version': { description: 'The tus versions this server speaks.', schema: { type: 'string', example: '1.0.0' } },
+  'Tus-Extension': {
+    description: 'The tus extensions offered.',
+    schema: { type: 'string', example: 'creation,creation-with-upload,termination,expiration' },
+  },
+  'Tus-Max-Size': { description: 'The largest upload accepted (CONTENT_MAX_BYTES).', schema: { type: 'string', example: '10737418240' } },
+  'Upload-Offset': { description: 'How many bytes of the upload the server has.', schema: { type: 'string', example: '5242880' } },
+  'Upload-Length': { description: 'The size of the whole file.', schema: { type: 'string', example: '104857600' } },
+  'Upload-Expires': { description: 'When the unfinished upload expires (HTTP date).', schema: { type: 'string' } },
+  'Upload-Metadata': { description: 'The Upload-Metadata of the creation request.', schema: { type: 'string' } },
   'Idempotent-Replayed': {
     description: '`true` when this is the stored response of an earlier request with the same Idempotency-Key.',
     schema: { type: 'string', enum: ['true'] },
@@ -124,6 +155,7 @@ const HEADERS: Record<string, { description: string; required?: boolean; schema:
 
 const ERROR_HEADERS: Partial<Record<ErrorStatus, string[]>> = {
   401: ['WWW-Authenticate'],
+  416: ['Content-Range'],
   405: ['Allow'],
   429: ['Retry-After'],
   503: ['Retry-After'],

@@ -29,8 +29,8 @@ const OPERATORS: Record<Operator, string> = {
   in: 'is one of (a comma list of at most 100 values)',
   nin: 'is none of (a comma list of at most 100 values)',
   contains: 'contains (case-sensitive; `%` and `_` are ordinary characters)',
-  icontains: 'contains (case-insensitive)',
-  startsWith: 'starts with',
+  icontains: 'contains (case-insensitive; `%` and `_` are ordinary characters)',
+  startsWith: 'starts with (`%` and `_` are ordinary characters)',
   isNull: '`true`: is null, `false`: is not null',
 };
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { jsonObject, type FieldSpec } from '../../models/fields';
 import type { ResourceDescriptor } from '../../resources/descriptor';
+import { publicFields } from '../../resources/output';
 
 /**
  * z.json() is recursive (a z.lazy that refers to itself); the generator needs a component name
@@ -117,7 +118,17 @@ export function modelSchemas(list: readonly ResourceDescriptor[]): (d: ResourceD
   const embeddedOf = (d: ResourceDescriptor): z.ZodType => {
     let schema = embedded.get(d.name);
     if (!schema) {
-      schema = baseOf(d).meta({ id: `${d.model}Embedded`, description: `A ${d.model}, embedded by include=` });
+      const base = baseOf(d);
+      const shown = new Set(['id', ...publicFields(d)]);
+      const publicShape = Object.fromEntries(Object.entries(base.shape).filter(([k]) => shown.has(k)));
+      const reduced = z
+        .object(publicShape)
+        .strict()
+        .meta({ id: `${d.model}Public`, description: `The fields of a ${d.model} shown to callers who may not read it` });
+      schema = z.union([base, reduced]).meta({
+        id: `${d.model}Embedded`,
+        description: `A ${d.model}, embedded by include=: in full when the caller may read it, else only ${[...shown].join(', ')}`,
+      });
       embedded.set(d.name, schema);
     }
     return schema;

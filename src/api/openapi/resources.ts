@@ -18,7 +18,10 @@ const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, _d, c: strin
 const pageSchema = z
   .object({
     limit: z.int(),
-    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
+    nextCursor: z.string().nullable().meta({
+      description:
+        'Pass as `cursor` for the next page; null on the last page. A page may hold fewer than `limit` rows (it ends at 4 MiB of JSON)',
+    }),
     total: z.int().optional().meta({ description: 'With `count=true`: the size of the filtered set' }),
   })
   .strict()

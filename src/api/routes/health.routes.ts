@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { HttpError } from '../../core/errors';
 import type { CheckResult } from '../../db/health';
 import { only } from '../methods';
+import { recordReadiness } from '../../telemetry/metrics';
 
 export interface HealthDeps {
   /** Readiness checks (database, migrations, tunnel, draining). */
@@ -23,6 +24,7 @@ export function healthRoutes(deps: HealthDeps): Router {
       res.set('Cache-Control', 'no-store');
       const checks = await deps.readiness();
       const failing = checks.filter((c) => !c.ok);
+      recordReadiness(failing.length === 0);
       if (failing.length) {
         throw new HttpError({
           status: 503,

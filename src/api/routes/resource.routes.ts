@@ -15,17 +15,23 @@ import { etagOf, matchesEtag } from '../../resources/output';
 import { idempotent, type StoredResponse } from '../../resources/idempotency';
 import type { ResourceService, Page, Tx } from '../../resources/service';
 import type { PrismaClient } from '../../generated/prisma/client';
+import type { CommitDeps, CommitTask } from '../../resources/descriptor';
+import { logger } from '../../core/logging';
 
 export const MAX_BULK = 1000;
 export const TRANSACTION = { timeout: 30_000, maxWait: 5_000 };
 
 export interface ResourceRouteDeps {
   prisma: PrismaClient;
+  /** For work a delete schedules for after its commit (a recording's file). */
+  commitDeps?: CommitDeps;
 }
 
 function listResponse(req: Request, res: Response, page: Page, limit: number): void {
   if (page.nextCursor) res.setHeader('Link', `<${urlWith(req, 'cursor', page.nextCursor)}>; rel="next"`);
-  res.json({ data: page.data, page: { limit, nextCursor: page.nextCursor, ...(page.total === undefined ? {} : { total: page.total }) } });
+  const meta = { limit, nextCursor: page.nextCursor, ...(page.total === undefined ? {} : { total: page.total }) };
+  // The rows are JSON already (serialized while the page's size was counted): joined, not re-encoded.
+  res.type('application/json; charset=utf-8').send(`{"data":[${page.items.join(',')}],"page":${JSON.stringify(meta)}}`);
 }
 
 /** Parses a POST body (one object or an array of at most MAX_BULK) and runs the create. */
@@ -52,10 +58,10 @@ export async function createFrom(
   const write = async (tx: Tx): Promise<StoredResponse> => {
     if (many) {
       const created = await service.createMany(tx, p, rows, query);
-      return { status: 201, body: { data: created.map((r) => service.output(r)) }, headers: {} };
+      return { status: 201, body: { data: created.map((r) => service.output(r, p)) }, headers: {} };
     }
     const row = await service.create(tx, p, rows[0] as Record<string, unknown>, query);
-    const out = service.output(row);
+    const out = service.output(row, p);
     return { status: 201, body: out, headers: { Location: `${base}/${String(row.id)}`, ETag: etagOf(out) } };
   };
   const response = await idempotent(
@@ -79,7 +85,8 @@ export function resourceRoutes(service: ResourceService, deps: ResourceRouteDeps
   const item = router.route(`/${d.name}/:id`).get(access('authenticated'), async (req, res) => {
     const { include } = onlyParams(req, ['include']);
     const rels = include ? parseListQuery({ include }, d).include : [];
-    const out = service.output(await service.get(principalOf(res), parseId(d, req.params.id), rels));
+    const p = principalOf(res);
+    const out = service.output(await service.get(p, parseId(d, req.params.id), rels), p);
     const etag = etagOf(out);
     res.setHeader('ETag', etag);
     const ifNoneMatch = req.get('if-none-match');
@@ -108,7 +115,7 @@ export function resourceRoutes(service: ResourceService, deps: ResourceRouteDeps
       const patch = parseBody(d.update as z.ZodType<Record<string, unknown>>, req.body ?? {});
       if (!Object.keys(patch).length) throw badRequest('The patch is empty', [{ path: 'body', message: 'must set at least one field' }]);
       const row = await deps.prisma.$transaction((tx) => service.update(tx, p, id, patch, req.get('if-match')), TRANSACTION);
-      const out = service.output(row);
+      const out = service.output(row, p);
       res.setHeader('ETag', etagOf(out));
       res.json(out);
     })
@@ -116,8 +123,14 @@ export function resourceRoutes(service: ResourceService, deps: ResourceRouteDeps
       const p = principalOf(res);
       const query = onlyParams(req, d.deleteParams ?? []);
       const id = parseId(d, req.params.id);
-      await deps.prisma.$transaction((tx) => service.remove(tx, p, id, req.get('if-match'), query), TRANSACTION);
+      const tasks: CommitTask[] = [];
+      await deps.prisma.$transaction((tx) => service.remove(tx, p, id, req.get('if-match'), query, (t) => tasks.push(t)), TRANSACTION);
       res.status(204).end();
+      // Deleted for the client either way; what fails here is left for the periodic sweep.
+      const { commitDeps } = deps;
+      if (commitDeps)
+        for (const task of tasks)
+          await task(commitDeps).catch((err: unknown) => logger.warn('work after a delete failed', { error: (err as Error).message }));
     })
     .all(only('GET', 'HEAD', 'PATCH', 'DELETE'));
   return router;

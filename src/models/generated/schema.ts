@@ -698,6 +698,18 @@ export const datamodel = {
           "updatedAt": false,
           "documentation": null
         },
+        "contentKey": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": null,
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "Where the recording's file is in the content store (src/storage), made from ids by the\nserver; null while it has none. Never sent to clients."
+        },
         "createdAt": {
           "kind": "scalar",
           "type": "DateTime",
@@ -741,6 +753,13 @@ export const datamodel = {
             "sessionId"
           ],
           "onDelete": "Restrict"
+        },
+        "uploads": {
+          "model": "ContentUpload",
+          "list": true,
+          "required": true,
+          "fields": [],
+          "onDelete": null
         }
       },
       "indexes": [
@@ -784,6 +803,141 @@ export const datamodel = {
             "status",
             "createdAt",
             "id"
+          ]
+        }
+      ]
+    },
+    "ContentUpload": {
+      "documentation": "A resumable (tus) upload of a recording's file that has not finished yet. Its bytes are in the\ncontent store's staging area under the same id; the finished upload is verified and committed\nlike a PUT, and this row goes. Unfinished uploads expire (src/content/sweep.ts).",
+      "fields": {
+        "id": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": "Uuid",
+          "required": true,
+          "list": false,
+          "id": true,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "recordingId": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": "Uuid",
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "length": {
+          "kind": "scalar",
+          "type": "BigInt",
+          "nativeType": null,
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "Upload-Length: the size of the whole file."
+        },
+        "sha256": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": "Char",
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "SHA-256 (hex) the client declared for the whole file, checked when it is complete."
+        },
+        "ifMatch": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": null,
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "If-Match of the creation request, checked again at the commit."
+        },
+        "metadata": {
+          "kind": "scalar",
+          "type": "Json",
+          "nativeType": null,
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "Upload-Metadata of the creation request (returned by HEAD, as tus requires)."
+        },
+        "expiresAt": {
+          "kind": "scalar",
+          "type": "DateTime",
+          "nativeType": "Timestamptz",
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "createdAt": {
+          "kind": "scalar",
+          "type": "DateTime",
+          "nativeType": "Timestamptz",
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": true,
+          "updatedAt": false,
+          "documentation": null
+        }
+      },
+      "relations": {
+        "recording": {
+          "model": "Recording",
+          "list": false,
+          "required": true,
+          "fields": [
+            "recordingId"
+          ],
+          "onDelete": "Cascade"
+        }
+      },
+      "indexes": [
+        {
+          "type": "id",
+          "name": null,
+          "fields": [
+            "id"
+          ]
+        },
+        {
+          "type": "normal",
+          "name": null,
+          "fields": [
+            "recordingId"
+          ]
+        },
+        {
+          "type": "normal",
+          "name": null,
+          "fields": [
+            "expiresAt"
           ]
         }
       ]

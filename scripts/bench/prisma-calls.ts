@@ -1,0 +1,101 @@
+/**
+ * CPU per call of the installed Prisma Client against raw `pg`, one call at a time on one
+ * connection: a findUnique by id, a findMany of 51 rows (a list page and its look-ahead row) and
+ * an interactive transaction (session check, create, audit create). This is how the Prisma
+ * versions were compared (docs/scaling.md); the numbers are CPU time of this process only.
+ *
+ *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_calls npx tsx scripts/bench/prisma-calls.ts [--calls 2000] [--rounds 5]
+ *
+ * The database is dropped, created, migrated and seeded with a small data set (its name must
+ * contain "bench").
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { connectDatabase } from '../../src/db/connection';
+import { migrate, recreateDatabase, seed } from './seed';
+
+const { values } = parseArgs({ options: { calls: { type: 'string' }, rounds: { type: 'string' } } });
+const calls = Number(values.calls ?? 2000);
+const rounds = Number(values.rounds ?? 5);
+
+/** CPU ms per call of `fn`, over `calls` sequential calls (median of `rounds`). */
+async function cpuPerCall(fn: (i: number) => Promise<unknown>): Promise<{ median: number; min: number; max: number }> {
+  for (let i = 0; i < 200; i++) await fn(i); // warm-up: JIT, plan caches, connection
+  const samples: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const before = process.cpuUsage();
+    for (let i = 0; i < calls; i++) await fn(i);
+    const used = process.cpuUsage(before);
+    samples.push((used.user + used.system) / 1000 / calls);
+  }
+  samples.sort((a, b) => a - b);
+  const round = (n: number): number => Math.round(n * 1000) / 1000;
+  return {
+    median: round(samples[Math.floor(samples.length / 2)] as number),
+    min: round(samples[0] as number),
+    max: round(samples.at(-1) as number),
+  };
+}
+
+async function main(): Promise<void> {
+  const url = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/bench_calls';
+  await recreateDatabase(url);
+  await migrate(url);
+  const seeded = await seed({ url, users: 20, sessionsPerUser: 5, recordings: 5_000 });
+  const db = connectDatabase({ url, poolSize: 1, connectTimeoutMs: 10_000, statementTimeoutMs: 60_000 });
+  const { prisma, pool } = db;
+  const ids = seeded.recordingIds;
+  const id = (i: number): string => ids[i % ids.length] as string;
+  const row = { name: 'calls', modality: 'EEG' as const, format: 'application/x-edf', sessionId: seeded.sessionId, userId: seeded.userId };
+
+  const results = {
+    findUnique: {
+      prisma: await cpuPerCall((i) => prisma.recording.findUnique({ where: { id: id(i) } })),
+      pg: await cpuPerCall((i) => pool.query('SELECT * FROM "Recording" WHERE id = $1', [id(i)])),
+    },
+    findMany51: {
+      prisma: await cpuPerCall(() =>
+        prisma.recording.findMany({ where: { userId: seeded.userId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 51 }),
+      ),
+      pg: await cpuPerCall(() =>
+        pool.query('SELECT * FROM "Recording" WHERE "userId" = $1 ORDER BY "createdAt" DESC, id DESC LIMIT 51', [seeded.userId]),
+      ),
+    },
+    transaction: {
+      prisma: await cpuPerCall(() =>
+        prisma.$transaction(async (tx) => {
+          await tx.session.findFirstOrThrow({ where: { id: seeded.sessionId, userId: seeded.userId }, select: { id: true } });
+          const created = await tx.recording.create({ data: row });
+          await tx.eventLog.create({
+            data: {
+              actorId: seeded.userId,
+              action: 'recording.created',
+              entityType: 'recording',
+              entityId: created.id,
+              changes: { after: created.name },
+            },
+          });
+        }),
+      ),
+      // The floor: one statement (a CTE) doing the check, the insert and the audit insert.
+      pg: await cpuPerCall(() =>
+        pool.query(
+          `WITH s AS (SELECT id FROM "Session" WHERE id = $1 AND "userId" = $2),
+                r AS (INSERT INTO "Recording" (id, "userId", "sessionId", name, modality, format, "updatedAt")
+                      SELECT gen_random_uuid(), $2, s.id, $3, 'EEG', $4, now() FROM s RETURNING *)
+           INSERT INTO "EventLog" ("actorId", action, "entityType", "entityId", changes)
+           SELECT $2, 'recording.created', 'recording', r.id::text, jsonb_build_object('after', r.name) FROM r RETURNING id`,
+          [seeded.sessionId, seeded.userId, row.name, row.format],
+        ),
+      ),
+    },
+  };
+  await db.close();
+  const { version } = JSON.parse(readFileSync(require.resolve('@prisma/client/package.json'), 'utf8')) as { version: string };
+  process.stdout.write(`${JSON.stringify({ prismaClient: version, calls, rounds, cpuMsPerCall: results }, null, 2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+/**
+ * Database metrics: the connection pool's size, connections in use and callers waiting (read
+ * at scrape time), and the duration of every SQL statement sent through the pool.
+ */
+import pg from 'pg';
+import { ConnectErrorClient } from '../db/connect-errors';
+import { Gauge } from 'prom-client';
+import { dbQueryDuration, registry } from './metrics';
+
+const pools = new Set<pg.Pool>();
+
+/** Pools of this process that are still open; an ended pool drops out at the next scrape. */
+function openPools(): pg.Pool[] {
+  for (const pool of pools) if (pool.ended || pool.ending) pools.delete(pool);
+  return [...pools];
+}
+
+function poolGauge(name: string, help: string, read: (pool: pg.Pool) => number): void {
+  new Gauge({
+    name: `backendapi_db_pool_${name}`,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(openPools().reduce((sum, pool) => sum + read(pool), 0));
+    },
+  });
+}
+
+poolGauge('max', 'Connections the pool may open (DATABASE_POOL_SIZE)', (pool) => pool.options.max ?? 10);
+poolGauge('connections', 'Connections the pool holds open', (pool) => pool.totalCount);
+poolGauge(
+  'connections_in_use',
+  'Connections checked out of the pool (running a query or a transaction)',
+  (p) => p.totalCount - p.idleCount,
+);
+poolGauge('waiting', 'Callers waiting for a connection because all are in use', (pool) => pool.waitingCount);
+
+/** Adds a pool to the gauges (several apps in one process add up). */
+export function observePool(pool: pg.Pool): void {
+  pools.add(pool);
+}
+
+const OPERATIONS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'WITH', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'SET']);
+
+const byOperation = new Map<string, { observe(seconds: number): void }>();
+const durationOf = (operation: string): { observe(seconds: number): void } => {
+  let child = byOperation.get(operation);
+  if (!child) byOperation.set(operation, (child = dbQueryDuration.labels(operation)));
+  return child;
+};
+
+/** The statement's first keyword, from a fixed set (the label must not carry SQL text). */
+export function operationOf(sql: unknown): string {
+  const word = typeof sql === 'string' ? /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase() : undefined;
+  return word && OPERATIONS.has(word) ? word : 'OTHER';
+}
+
+type QueryArgs = [config: unknown, values?: unknown, callback?: unknown];
+type Callback = (err: Error | null, result: unknown) => void;
+
+/**
+ * A pg.Client that times each query (for `new pg.Pool({ Client: TimedClient })`): promise and
+ * callback forms. Query objects with a submit() of their own (cursors, streams) pass untimed.
+ * It calls pg.Client.prototype.query when the query runs, so the pg instrumentation's patch of
+ * it (tracing) still applies.
+ */
+export class TimedClient extends ConnectErrorClient {}
+
+function timedQuery(this: pg.Client, ...args: QueryArgs): unknown {
+  const query = pg.Client.prototype.query as unknown as (this: pg.Client, ...a: QueryArgs) => unknown;
+  const [config, values, callback] = args;
+  if (config && typeof (config as { submit?: unknown }).submit === 'function') return query.apply(this, args);
+  const operation = operationOf(typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text);
+  const started = process.hrtime.bigint();
+  const observe = (): void => durationOf(operation).observe(Number(process.hrtime.bigint() - started) / 1e9);
+  if (typeof values === 'function' || typeof callback === 'function') {
+    const cb = (typeof values === 'function' ? values : callback) as Callback;
+    const timed: Callback = (err, result) => {
+      observe();
+      cb(err, result);
+    };
+    return typeof values === 'function' ? query.call(this, config, timed) : query.call(this, config, values, timed);
+  }
+  const result = query.apply(this, args) as Promise<unknown> | undefined;
+  if (typeof result?.then === 'function') result.then(observe, observe);
+  return result;
+}
+
+TimedClient.prototype.query = timedQuery as unknown as pg.Client['query'];

@@ -1,0 +1,80 @@
+/**
+ * Request metrics: count, latency and in-flight requests by method, route template and status
+ * class, and idempotent replays. Mounted first in createApp, so every request is counted,
+ * including the ones answered before routing (401, 413, 415, 429), which have no route.
+ */
+import type { Request, RequestHandler } from 'express';
+import type { Pool } from 'pg';
+import { collectProcessMetrics, httpDuration, httpInFlight, httpRequests, idempotencyReplays } from './metrics';
+import { observePool } from './db-metrics';
+import { mountedRoutes } from '../api/mounted-routes';
+
+/** The route label of a request that no route answered (404s, and answers given before routing). */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+const templates = new WeakMap<object, string>();
+
+/**
+ * The template of the route that answered (`/api/v1/recordings/:id`), never the raw path.
+ * req.route is the Route object, whose own path lacks the mount paths of the routers above it
+ * (and req.baseUrl no longer has them once an error has left those routers), so the full
+ * template is looked up among the app's mounted routes, walked once.
+ */
+function routeTemplate(req: Request): string {
+  const route: unknown = req.route;
+  if (!route || typeof route !== 'object') return UNMATCHED_ROUTE;
+  let template = templates.get(route);
+  if (template === undefined) {
+    for (const mounted of mountedRoutes(req.app)) templates.set(mounted.route, mounted.path);
+    template = templates.get(route) ?? UNMATCHED_ROUTE;
+    templates.set(route, template);
+  }
+  return template;
+}
+
+interface Series {
+  requests: { inc(): void };
+  duration: { observe(seconds: number): void };
+}
+const series = new Map<string, Series>();
+
+/** The counter and histogram children of one label set, kept: labels are hashed once, not per request. */
+function seriesOf(method: string, route: string, statusClass: string): Series {
+  const key = `${method} ${statusClass} ${route}`;
+  let found = series.get(key);
+  if (!found) {
+    found = { requests: httpRequests.labels(method, route, statusClass), duration: httpDuration.labels(method, route, statusClass) };
+    series.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * The middleware; it also starts the pool gauges for this database and the process collectors
+ * (event-loop lag, memory, CPU, GC), once per process.
+ */
+export function requestMetrics(pool: Pool): RequestHandler {
+  collectProcessMetrics();
+  observePool(pool);
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    httpInFlight.inc();
+    // One listener: 'close' follows 'finish' when the answer was sent, and comes alone when the
+    // client went away first.
+    res.once('close', () => {
+      httpInFlight.dec();
+      const { requests, duration } = seriesOf(
+        METHODS.has(req.method) ? req.method : 'OTHER',
+        routeTemplate(req),
+        // A client that went away before the answer: no status was sent.
+        res.headersSent ? `${Math.floor(res.statusCode / 100)}xx` : 'aborted',
+      );
+      requests.inc();
+      duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      if (res.getHeader('idempotent-replayed') === 'true') idempotencyReplays.inc();
+    });
+    next();
+  };
+}
