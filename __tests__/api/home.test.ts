@@ -52,6 +52,16 @@ describe('GET / and the problem type pages', () => {
     }
   });
 
+  it('when a problem type is answered with several statuses, then its page lists them all', async () => {
+    const json = await request(t.app).get('/problems/upload-error').set('Accept', 'application/json');
+    expect(json.status).toBe(200);
+    expect(json.body.status).toEqual(expect.arrayContaining([409, 410, 412]));
+    const page = await request(t.app).get('/problems/upload-error').set('Accept', 'text/html');
+    expect(page.text).toContain(
+      `${(json.body.status as number[]).slice(0, -1).join(', ')} or ${String(json.body.status.at(-1))} Upload Protocol Error`,
+    );
+  });
+
   it('GET /problems lists every problem type, and an unknown one is a 404 problem', async () => {
     const all = await request(t.app).get('/problems').set('Accept', 'application/json');
     expect(all.body.data.map((p: { type: string }) => p.type)).toEqual(Object.keys(PROBLEM_TYPES).map((slug) => `/problems/${slug}`));

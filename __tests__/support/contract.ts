@@ -156,8 +156,12 @@ export class Contract {
     const problemType = type === 'application/problem+json' ? (res.body as { type?: unknown } | undefined)?.type : undefined;
     if (typeof problemType === 'string') {
       const slug = /^\/problems\/([a-z0-9-]+)$/.exec(problemType)?.[1];
-      if (!slug || !Object.hasOwn(PROBLEM_TYPES, slug))
-        problems.push(`${label}: problem type ${problemType} has no page (src/api/problem-types.ts)`);
+      const page = slug && Object.hasOwn(PROBLEM_TYPES, slug) ? PROBLEM_TYPES[slug] : undefined;
+      if (!page) problems.push(`${label}: problem type ${problemType} has no page (src/api/problem-types.ts)`);
+      else if (![page.status].flat().includes(res.status))
+        problems.push(
+          `${label}: problem type ${problemType} is described with status ${[page.status].flat().join(', ')} (src/api/problem-types.ts)`,
+        );
     }
     // A HEAD response has the headers of the GET, and no body to check.
     const body = (segments: string[]): string[] => (head ? [] : this.validate(segments, res.body, label));

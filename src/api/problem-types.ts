@@ -6,7 +6,13 @@
  * listed here (__tests__/unit/problem-types.test.ts).
  */
 export interface ProblemType {
-  status: number;
+  /**
+   * The HTTP status of its responses; a list when it depends on the cause (an answer of the tus
+   * protocol library), in which case the response's own `status` says which. The contract check
+   * of the tests holds every problem response to this (__tests__/support/contract.ts).
+   */
+  status: number | readonly number[];
+  /** The `title` of its responses (RFC 9457: the same for every occurrence). */
   title: string;
   /** When it happens. */
   when: string;
@@ -64,17 +70,54 @@ export const PROBLEM_TYPES: Readonly<Record<string, ProblemType>> = {
     when: 'The `If-Match` header does not name the object’s current ETag: someone changed it since you read it.',
     fix: 'Read the object again (GET, for its new ETag), reapply your change, and send it with the new ETag.',
   },
+  'request-timeout': {
+    status: 408,
+    title: 'Request Timeout',
+    when: 'An upload of a recording’s file sent no bytes for CONTENT_IDLE_TIMEOUT (60 s by default) and was abandoned; nothing of it is kept.',
+    fix: 'Send the file again (or resume a tus upload from its `Upload-Offset`) over a connection that keeps the bytes flowing.',
+  },
   'payload-too-large': {
     status: 413,
     title: 'Content Too Large',
-    when: 'The request body is larger than the server’s limit (BODY_LIMIT, 1 MiB by default).',
-    fix: 'Send a smaller body, e.g. split a bulk create into several requests.',
+    when:
+      'The request body is larger than the server’s limit: BODY_LIMIT (1 MiB by default) for JSON, CONTENT_MAX_BYTES (10 GB by ' +
+      'default) for a recording’s file, said by `Content-Length` or `Upload-Length` or found while the bytes arrive.',
+    fix: 'Send a smaller body, e.g. split a bulk create into several requests; a recording’s file must fit CONTENT_MAX_BYTES.',
+  },
+  'quota-exceeded': {
+    status: 413,
+    title: 'Content Too Large',
+    when:
+      'Storing this file would take the recording owner’s files (with their unfinished uploads) beyond the storage quota ' +
+      '(CONTENT_QUOTA_BYTES); the detail gives the quota, what is in use and the file’s size.',
+    fix: 'Delete files that are no longer needed (DELETE /api/v1/recordings/{id}/content) or ask the operators for a larger quota.',
   },
   'unsupported-media-type': {
     status: 415,
     title: 'Unsupported Media Type',
     when: 'A request body that is not `application/json` (or in an unsupported character set).',
     fix: 'Send JSON with `Content-Type: application/json`.',
+  },
+  'range-not-satisfiable': {
+    status: 416,
+    title: 'Range Not Satisfiable',
+    when: 'The `Range` of a download selects no byte of the recording’s file (it starts at or beyond its end); `Content-Range: bytes */<size>` gives the size.',
+    fix: 'Ask for a range within the size in `Content-Range`, or for the whole file without `Range`.',
+  },
+  'digest-mismatch': {
+    status: 422,
+    title: 'Unprocessable Content',
+    when:
+      'The SHA-256 of an uploaded file differs from the one declared in `Content-Digest` or `Repr-Digest`, or from the `sha256` ' +
+      'the recording declared before it had a file: the bytes were altered on the way, or the wrong file was sent. The file is ' +
+      'not kept; the previous one, if any, stays.',
+    fix: 'Send the right file again, with the digest of exactly those bytes.',
+  },
+  'malformed-file': {
+    status: 422,
+    title: 'Unprocessable Content',
+    when: 'The header of an uploaded file does not follow its recording’s declared format (EDF, BDF or WAV); the detail says what is wrong. The file is not kept.',
+    fix: 'Send a well-formed file of that format, or change the recording’s `format` if the file is of another kind.',
   },
   unprocessable: {
     status: 422,
@@ -97,8 +140,35 @@ export const PROBLEM_TYPES: Readonly<Record<string, ProblemType>> = {
   'service-unavailable': {
     status: 503,
     title: 'Service Unavailable',
-    when: 'The database is unreachable or did not answer in time.',
+    when:
+      'The database is unreachable, did not answer in time, or refuses new connections (not accepting them, too many ' +
+      'connections, authentication failing).',
     fix: 'Retry after `Retry-After` seconds.',
+  },
+  'storage-unavailable': {
+    status: 503,
+    title: 'Service Unavailable',
+    when: 'The store of recording files (a directory or an S3 bucket) did not answer while a file was written or read; an upload is not kept.',
+    fix: 'Retry after `Retry-After` seconds; an upload must be sent again.',
+  },
+  'content-changed': {
+    status: 503,
+    title: 'Service Unavailable',
+    when: 'The recording’s file was replaced or removed between the moment its details were read and the moment its bytes were opened.',
+    fix: 'Retry after `Retry-After` seconds: the retry reads the file as it is now.',
+  },
+  'upload-error': {
+    status: [400, 403, 404, 409, 410, 412, 413, 500, 501],
+    title: 'Upload Protocol Error',
+    when:
+      'The tus protocol of a resumable upload (`/api/v1/recordings/{id}/uploads`) was not followed, as the tus server ' +
+      'reports it, the `detail` being its text: a missing `Tus-Resumable` (412, with `Tus-Version`), a malformed tus header ' +
+      '(400), a missing `Upload-Offset` or `Content-Type` (403), an `Upload-Offset` other than the server’s (409), an upload ' +
+      'that no longer exists (404, 410), bytes beyond its `Upload-Length` (413), an extension this server does not offer ' +
+      '(concatenation, deferred length: 501), or a failure of the server (500).',
+    fix:
+      'Use a tus 1.0 client, or follow the protocol: HEAD the upload for its `Upload-Offset` and resume from there; after a 404 ' +
+      'or 410, start a new upload.',
   },
   'not-ready': {
     status: 503,

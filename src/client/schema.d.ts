@@ -872,7 +872,8 @@ export interface components {
     ProblemType: {
       /** @example /problems/not-found */
       type: string;
-      status: number;
+      /** @description The HTTP status of its responses, or the list of them when it depends on the cause (the response says which) */
+      status: number | number[];
       title: string;
       /** @description When the API answers with it */
       when: string;
@@ -1871,12 +1872,20 @@ export interface operations {
           | 'method-not-allowed'
           | 'conflict'
           | 'precondition-failed'
+          | 'request-timeout'
           | 'payload-too-large'
+          | 'quota-exceeded'
           | 'unsupported-media-type'
+          | 'range-not-satisfiable'
+          | 'digest-mismatch'
+          | 'malformed-file'
           | 'unprocessable'
           | 'rate-limited'
           | 'internal-error'
           | 'service-unavailable'
+          | 'storage-unavailable'
+          | 'content-changed'
+          | 'upload-error'
           | 'not-ready';
       };
       cookie?: never;

@@ -29,8 +29,8 @@ export interface Inspection {
   facts: FileFacts | undefined;
 }
 
-export const contentTooLarge = (detail: string, type = 'payload-too-large'): HttpError =>
-  new HttpError({ status: 413, type, title: 'Content Too Large', detail });
+export const contentTooLarge = (detail: string): HttpError =>
+  new HttpError({ status: 413, type: 'payload-too-large', title: 'Content Too Large', detail });
 
 export const malformedFile = (err: MalformedHeader): HttpError =>
   new HttpError({ status: 422, type: 'malformed-file', title: 'Unprocessable Content', detail: err.message });

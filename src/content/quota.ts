@@ -5,8 +5,7 @@
  */
 import type { Prisma } from '../generated/prisma/client';
 import type { Tx } from '../resources/service';
-import { contentTooLarge } from './inspect';
-import type { HttpError } from '../core/errors';
+import { HttpError } from '../core/errors';
 
 type Db = Pick<Prisma.TransactionClient, '$queryRawUnsafe'>;
 const NONE = '00000000-0000-0000-0000-000000000000';
@@ -37,8 +36,11 @@ export async function lockQuota(tx: Tx, ownerId: string): Promise<void> {
 }
 
 export const quotaExceeded = (quota: number, used: number, size: number | undefined): HttpError =>
-  contentTooLarge(
-    `The owner's storage quota of ${quota} bytes would be exceeded: ${used} bytes are in use` +
+  new HttpError({
+    status: 413,
+    type: 'quota-exceeded',
+    title: 'Content Too Large',
+    detail:
+      `The owner's storage quota of ${quota} bytes would be exceeded: ${used} bytes are in use` +
       (size === undefined ? '' : `, this file has ${size}`),
-    'quota-exceeded',
-  );
+  });

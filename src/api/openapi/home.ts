@@ -8,7 +8,9 @@ import { errors, ok, paramRef } from './common';
 const problemType = z
   .object({
     type: z.string().meta({ example: '/problems/not-found' }),
-    status: z.int(),
+    status: z.union([z.int(), z.array(z.int()).min(2)]).meta({
+      description: 'The HTTP status of its responses, or the list of them when it depends on the cause (the response says which)',
+    }),
     title: z.string(),
     when: z.string().meta({ description: 'When the API answers with it' }),
     fix: z.string().meta({ description: 'What a client can do about it' }),

@@ -43,12 +43,15 @@ ${body}
 }
 
 const problemJson = (slug: string, p: ProblemType) => ({ type: `/problems/${slug}`, ...p });
+/** `404`, or `400, 403 or 501` for a type whose status depends on the cause. */
+const statusText = (status: ProblemType['status']): string =>
+  typeof status === 'number' ? String(status) : `${status.slice(0, -1).join(', ')} or ${String(status.at(-1))}`;
 
 function problemHtml(slug: string, p: ProblemType): string {
   return page(
-    `${p.status} ${p.title}: ${slug}`,
+    `${statusText(p.status)} ${p.title}: ${slug}`,
     `<p><a href="/problems">All problem types</a></p>
-<h1><code>/problems/${escapeHtml(slug)}</code> — ${p.status} ${escapeHtml(p.title)}</h1>
+<h1><code>/problems/${escapeHtml(slug)}</code> — ${statusText(p.status)} ${escapeHtml(p.title)}</h1>
 <h2>When</h2><p>${prose(p.when)}</p>
 <h2>What to do</h2><p>${prose(p.fix)}</p>
 <p>Every error body is <code>application/problem+json</code> (RFC 9457): <code>type</code>, <code>title</code>, <code>status</code>, <code>detail</code>, <code>instance</code>, <code>requestId</code> and, for invalid inputs, <code>errors</code>. See the <a href="/docs">API reference</a>.</p>`,
@@ -91,7 +94,7 @@ export function homeRoutes(): Router {
           `<h1>Problem types</h1><p>The <code>type</code> of an error response names one of these.</p><dl>${all
             .map(
               ([slug, p]) =>
-                `<dt><a href="/problems/${slug}">/problems/${slug}</a> — ${p.status} ${escapeHtml(p.title)}</dt><dd>${prose(p.when)}</dd>`,
+                `<dt><a href="/problems/${slug}">/problems/${slug}</a> — ${statusText(p.status)} ${escapeHtml(p.title)}</dt><dd>${prose(p.when)}</dd>`,
             )
             .join('')}</dl>`,
         ),

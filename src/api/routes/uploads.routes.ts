@@ -5,7 +5,6 @@
  * speak the protocol, and turns its error answers into problem+json.
  */
 import { Router, type Request, type Response } from 'express';
-import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { NodeRequest } from 'srvx/node';
 import { access } from '../access';
@@ -32,7 +31,8 @@ function problemOf(status: number, text: string): HttpError {
   } catch {
     // the server's own plain-text answer
   }
-  return new HttpError({ status, type: 'upload-error', title: STATUS_CODES[status] ?? 'Error', detail: text.trim() || undefined });
+  // One title for every status (RFC 9457 section 3.1.3); the status and the tus server's text say which.
+  return new HttpError({ status, type: 'upload-error', title: 'Upload Protocol Error', detail: text.trim() || undefined });
 }
 
 export function uploadRoutes(content: ContentService, corsOrigins: readonly string[]): Router {
