@@ -8,7 +8,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connectDatabase } from '../../src/db/connection';
 import { databaseChecks } from '../../src/db/health';
-import { listMigrations } from '../../src/db/migrations';
+import { downFile } from '../../src/db/migrate/history';
+import { listMigrations, MIGRATIONS_DIR } from '../../src/db/migrations';
 import { withSchema } from '../../src/db/pg-url';
 import { appliedMigrations, runScript, scratchPrisma, sql, tables, type ScriptResult } from '../support/migrate-cli';
 import { ROOT } from '../support/process';
@@ -111,9 +112,12 @@ describeExternal('migration history on PostgreSQL', () => {
   it('when the history is lost, then migrate:clear records what the tables hold, applies the rest and keeps every row', async () => {
     await reset();
     expect((await runScript('migrate.ts', [], env)).code).toBe(0);
+    const migrated = await tables(base, schema);
     await sql(url, `INSERT INTO "User" (id, email, name, "updatedAt") VALUES (gen_random_uuid(), 'kept@example.com', 'Kept', now())`);
-    // Only the first migration's tables are there, and nobody remembers anything.
-    await sql(url, `DROP TABLE "LoginAttempt", "RateLimitCounter"; DELETE FROM "_prisma_migrations"`);
+    // Only the first migration's changes are there (every later one undone by its down.sql,
+    // newest first), and nobody remembers anything.
+    for (const name of all.slice(1).reverse()) await sql(url, readFileSync(downFile(MIGRATIONS_DIR, name), 'utf8'));
+    await sql(url, `DELETE FROM "_prisma_migrations"`);
 
     const asked = await runScript('migrate-clear.ts', [], env);
     expect(asked.code).toBe(1);
@@ -125,7 +129,7 @@ describeExternal('migration history on PostgreSQL', () => {
     expect(result.output).toContain(`applying ${all.slice(1).join(', ')}`);
     expect(await appliedMigrations(base, schema)).toEqual(all);
     expect(await sql(url, `SELECT email FROM "User"`)).toEqual([{ email: 'kept@example.com' }]);
-    expect(await tables(base, schema)).toContain('LoginAttempt');
+    expect(await tables(base, schema)).toEqual(migrated);
   }, 180_000);
 
   it('when the tables match no prefix of the migrations, then migrate:clear refuses with the difference and changes nothing', async () => {

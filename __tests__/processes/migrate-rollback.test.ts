@@ -2,15 +2,27 @@
  * npm run migrate:status and migrate:rollback against a real PostgreSQL, as child processes on
  * scratch schemas of the test database (and copies of prisma/ where a test needs other files).
  */
-import { appendFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { listMigrations } from '../../src/db/migrations';
+import { droppedObjects } from '../../src/db/migrate/data-loss';
+import { downFile } from '../../src/db/migrate/history';
+import { listMigrations, MIGRATIONS_DIR } from '../../src/db/migrations';
 import { withSchema } from '../../src/db/pg-url';
-import { appliedMigrations, runScript, scratchPrisma, sql, tables } from '../support/migrate-cli';
+import { appliedMigrations, fillerRows, runScript, scratchPrisma, sql, tables } from '../support/migrate-cli';
 
 const describeExternal = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 const all = listMigrations();
 const last = all.at(-1) as string;
+
+/** The newest migration whose down.sql drops a table, and that table (quoted as the script has it). */
+function newestDroppingTable(): { index: number; name: string; quoted: string; table: string } {
+  for (let index = all.length - 1; index > 0; index--) {
+    const name = all[index] as string;
+    const dropped = droppedObjects(readFileSync(downFile(MIGRATIONS_DIR, name), 'utf8')).find((d) => d.column === undefined);
+    if (dropped) return { index, name, quoted: dropped.table, table: dropped.table.replace(/^"|"$/g, '') };
+  }
+  throw new Error('no migration after the first drops a table in its down.sql');
+}
 
 describeExternal('migrate:status and migrate:rollback on PostgreSQL', () => {
   const base = process.env.TEST_DATABASE_URL ?? 'postgresql://unused@127.0.0.1/unused';
@@ -99,28 +111,31 @@ describeExternal('migrate:status and migrate:rollback on PostgreSQL', () => {
   });
 
   it('when the down.sql drops a table with rows, then rollback warns, asks, and with --yes undoes it; migrate reapplies it', async () => {
-    await sql(url, `INSERT INTO "LoginAttempt" (email, ip) VALUES ('a@example.com', '192.0.2.1'), ('b@example.com', '192.0.2.2')`);
-    const asked = await runScript('migrate-rollback.ts', [], env);
+    // Whatever prisma/migrations holds: the newest migration whose down.sql drops a table, and the ones after it.
+    const target = newestDroppingTable();
+    const to = ['--to', all[target.index - 1] as string];
+    await fillerRows(url, schema, target.table, 2);
+    const asked = await runScript('migrate-rollback.ts', to, env);
     expect(asked.code).toBe(1);
-    expect(asked.output).toMatch(/its down.sql drops data: table "LoginAttempt" holds 2 row\(s\)/);
+    expect(asked.output).toContain(`its down.sql drops data: table ${target.quoted} holds 2 row(s)`);
     expect(asked.output).toMatch(/refusing: stdin is not a terminal/);
-    expect(await tables(base, schema)).toContain('LoginAttempt');
+    expect(await tables(base, schema)).toContain(target.table);
 
-    const done = await runScript('migrate-rollback.ts', ['--to', all.at(-2) as string, '--yes'], env);
+    const done = await runScript('migrate-rollback.ts', [...to, '--yes'], env);
     expect(done.code).toBe(0);
-    expect(done.output).toContain(`rolled back ${last}`);
-    expect(await tables(base, schema)).not.toContain('LoginAttempt');
-    expect(await appliedMigrations(base, schema)).toEqual(all.slice(0, -1));
+    expect(done.output).toContain(`rolled back ${all.slice(target.index).reverse().join(', ')}`);
+    expect(await tables(base, schema)).not.toContain(target.table);
+    expect(await appliedMigrations(base, schema)).toEqual(all.slice(0, target.index));
 
     const status = await runScript('migrate-status.ts', [], env);
-    expect(status.output).toMatch(new RegExp(`pending +${last}`));
+    expect(status.output).toMatch(new RegExp(`pending +${target.name}`));
     expect(status.output).toContain('drift: none');
     expect(status.code).toBe(2);
 
     const again = await runScript('migrate.ts', [], env);
     expect(again.code).toBe(0);
     expect(await appliedMigrations(base, schema)).toEqual(all);
-    expect(await tables(base, schema)).toContain('LoginAttempt');
+    expect(await tables(base, schema)).toContain(target.table);
   }, 120_000);
 
   it('when migrate:dev creates a migration, then it writes its down.sql, which rollback runs', async () => {

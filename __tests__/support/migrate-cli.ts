@@ -113,3 +113,35 @@ export async function schemaSnapshot(url: string, schema: string): Promise<Recor
     views: await q(`SELECT viewname || ': ' || definition AS s FROM pg_views WHERE schemaname = '${schema}' ORDER BY 1`),
   };
 }
+
+/**
+ * Puts `count` rows into any table: a value of its type in every NOT NULL column without a
+ * default (distinct per row, for unique indexes), as the superuser with foreign keys unchecked
+ * (`session_replication_role = replica`), since the rows only need to exist, not to make sense.
+ */
+export async function fillerRows(url: string, schema: string, table: string, count: number): Promise<void> {
+  const columns = await sql<{ name: string; type: string; typname: string; category: string; label: string | null }>(
+    url,
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, t.typname, t.typcategory AS category,
+            (SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder LIMIT 1) AS label
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+      WHERE a.attrelid = '"${schema}"."${table}"'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+        AND a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''`,
+  );
+  const value = (c: (typeof columns)[number]): string => {
+    if (c.typname === 'uuid') return 'gen_random_uuid()';
+    if (c.typname === 'json' || c.typname === 'jsonb') return `'{}'::${c.type}`;
+    if (c.label !== null) return `'${c.label.replace(/'/g, "''")}'::${c.type}`;
+    const byCategory: Record<string, string> = { S: `'filler-' || g`, N: 'g', D: 'now()', B: 'true' };
+    const expr = byCategory[c.category];
+    if (!expr) throw new Error(`fillerRows: no value for ${table}.${c.name} of type ${c.type}`);
+    return `(${expr})::${c.type}`;
+  };
+  const names = columns.map((c) => `"${c.name}"`).join(', ');
+  await sql(
+    url,
+    `BEGIN; SET LOCAL session_replication_role = replica;
+     INSERT INTO "${schema}"."${table}" (${names}) SELECT ${columns.map(value).join(', ')} FROM generate_series(1, ${count}) AS g;
+     COMMIT`,
+  );
+}

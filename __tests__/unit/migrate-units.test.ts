@@ -123,7 +123,8 @@ describe('model changes', () => {
 });
 
 describe('the migration history against the files', () => {
-  const [first, second] = listMigrations() as [string, string];
+  // The first two migrations get history rows; whatever prisma/migrations holds after them has none.
+  const [first, second, ...later] = listMigrations() as [string, string, ...string[]];
   const row = (name: string, over: Partial<HistoryRow> = {}): HistoryRow => ({
     name,
     checksum: 'x',
@@ -147,7 +148,7 @@ describe('the migration history against the files', () => {
     expect(status.applied.map((a) => [a.name, a.modified, a.hasDown])).toEqual([[first, true, true]]);
     expect(status.failed.map((f) => f.name)).toEqual([second]);
     expect(status.missing).toEqual(['20000101000000_gone']);
-    expect(status.pending).toEqual([]);
+    expect(status.pending).toEqual(later); // a file without a row, whether or not an earlier one failed
     expect(migrationStatus(undefined, MIGRATIONS_DIR)).toMatchObject({ hasHistoryTable: false, pending: listMigrations() });
   });
 });
