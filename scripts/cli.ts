@@ -3,9 +3,9 @@ import { ConfigError, loadConfig, type Config } from '../src/core/config';
 import { loadDotenv } from '../src/core/dotenv';
 import { configureLogging, logger } from '../src/core/logging';
 import { setPasswordCost } from '../src/auth/passwords';
-import { explainDatabaseError } from '../src/db/connection-error';
+import { explainDatabaseError, probeDatabase } from '../src/db/connection-error';
 import { redactUrl } from '../src/db/pg-url';
-import type { DatabaseTarget } from '../src/db/target';
+import { openDatabaseTarget, type DatabaseTarget } from '../src/db/target';
 
 /** The configuration this script loaded, so that a failure can name the database it was about. */
 let loaded: Readonly<Config> | undefined;
@@ -40,6 +40,22 @@ export function run(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/**
+ * The configured database, for a script that hands it to the Prisma CLI: the CLI would only say
+ * it cannot reach host:port, so it is connected to once first, and a failure is explained by run()
+ * (the database, redacted, and the variable to fix).
+ */
+export async function openTargetForCli(config: Readonly<Config>): Promise<DatabaseTarget> {
+  const target = await openDatabaseTarget(config);
+  try {
+    await probeDatabase(target.url);
+  } catch (err) {
+    await target.release();
+    throw err;
+  }
+  return target;
 }
 
 /** Where a script works, for its messages: the URL (password hidden) and how it is reached. */

@@ -17,8 +17,7 @@ import { modelChanges, readModelsMeta } from '../src/db/migrate/model-changes';
 import { PROJECT_SCHEMA, prismaPaths } from '../src/db/migrate/paths';
 import { runPrismaCli } from '../src/db/migrations';
 import { generate } from '../src/db/prisma-generate';
-import { openDatabaseTarget } from '../src/db/target';
-import { describeTarget, run, scriptConfig } from './cli';
+import { describeTarget, openTargetForCli, run, scriptConfig } from './cli';
 
 /** The model metadata file: the `models` generator's output directory, relative to the schema. */
 function metadataFile(schemaFile: string): string | undefined {
@@ -31,7 +30,7 @@ run(async () => {
   const { values } = parseArgs({ options: { schema: { type: 'string' } }, strict: true });
   const paths = prismaPaths(values.schema);
   const config = scriptConfig();
-  const target = await openDatabaseTarget(config);
+  const target = await openTargetForCli(config);
   try {
     logger.info(`database: ${describeTarget(config, target)}`);
     const metaFile = metadataFile(paths.schemaFile);

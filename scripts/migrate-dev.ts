@@ -14,15 +14,14 @@ import { downFile } from '../src/db/migrate/history';
 import { prismaPaths } from '../src/db/migrate/paths';
 import { listMigrations, runPrismaCli } from '../src/db/migrations';
 import { generate } from '../src/db/prisma-generate';
-import { openDatabaseTarget } from '../src/db/target';
-import { run, scriptConfig } from './cli';
+import { openTargetForCli, run, scriptConfig } from './cli';
 
 run(async () => {
   const args = process.argv.slice(2);
   const schemaAt = args.indexOf('--schema');
   const paths = prismaPaths(schemaAt >= 0 ? args[schemaAt + 1] : undefined);
   const config = scriptConfig();
-  const target = await openDatabaseTarget(config);
+  const target = await openTargetForCli(config);
   process.on('SIGINT', () => undefined); // Ctrl-C reaches the CLI too; we release after it exits
   try {
     const before = new Set(listMigrations(paths.migrationsDir));

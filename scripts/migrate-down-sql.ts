@@ -11,8 +11,7 @@ import { parseArgs } from 'node:util';
 import { logger } from '../src/core/logging';
 import { writeDownFiles } from '../src/db/migrate/down-sql';
 import { prismaPaths } from '../src/db/migrate/paths';
-import { openDatabaseTarget } from '../src/db/target';
-import { run, scriptConfig } from './cli';
+import { openTargetForCli, run, scriptConfig } from './cli';
 
 run(async () => {
   const { values, positionals } = parseArgs({
@@ -22,7 +21,7 @@ run(async () => {
   });
   const paths = prismaPaths(values.schema);
   const config = scriptConfig();
-  const target = await openDatabaseTarget(config);
+  const target = await openTargetForCli(config);
   try {
     const written = await writeDownFiles(target.url, paths.migrationsDir, {
       names: positionals,

@@ -1,7 +1,8 @@
 /**
  * A script or the service that cannot use its database says which database (URL, password
  * redacted) and which variable to fix — through each way a script reaches the database: pg
- * (migrate), Prisma Client (seed), the Prisma CLI (db:pull), and the service's start-up.
+ * (migrate), Prisma Client (seed), the Prisma CLI (db:pull, migrate:dev, generate:models), and
+ * the service's start-up.
  */
 import { freePort, runTs } from '../support/process';
 
@@ -20,6 +21,8 @@ describe('when the configured database cannot be reached', () => {
     ['npm run migrate', ['scripts/migrate.ts']],
     ['npm run seed', ['prisma/seed.ts']],
     ['npm run db:pull', ['scripts/prisma.ts', 'db', 'pull', '--print']],
+    ['npm run migrate:dev', ['scripts/migrate-dev.ts', '--name', 'never_created']],
+    ['npm run generate:models', ['scripts/generate-models-from-db.ts']],
     ['npm start', ['src/main.ts']],
   ])(
     'then %s exits 1 naming the database and DATABASE_URL, without the password',
