@@ -3,7 +3,6 @@
  * and start-up say, and migrate:resolve), migrate:clear rebuilding a lost history while keeping
  * the rows, and generate:models reading the live database. Scratch schemas of the test database.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connectDatabase } from '../../src/db/connection';
@@ -12,26 +11,15 @@ import { downFile } from '../../src/db/migrate/history';
 import { listMigrations, MIGRATIONS_DIR } from '../../src/db/migrations';
 import { withSchema } from '../../src/db/pg-url';
 import { appliedMigrations, runScript, scratchPrisma, sql, tables, type ScriptResult } from '../support/migrate-cli';
-import { ROOT } from '../support/process';
+import { ROOT, runTs } from '../support/process';
 
 const describeExternal = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 const all = listMigrations();
 const first = all[0] as string;
 
 /** `npm start` until it exits (it must: the database needs an operator). */
-function start(env: Record<string, string>): Promise<ScriptResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), 'src/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', LOG_FORMAT: 'pretty', PORT: '0', HOST: '127.0.0.1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
+const start = (env: Record<string, string>): Promise<ScriptResult> =>
+  runTs(['src/main.ts'], { NODE_ENV: 'test', LOG_FORMAT: 'pretty', PORT: '0', HOST: '127.0.0.1', ...env }, 0);
 
 describeExternal('migration history on PostgreSQL', () => {
   const base = process.env.TEST_DATABASE_URL ?? 'postgresql://unused@127.0.0.1/unused';

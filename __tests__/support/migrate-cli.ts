@@ -3,31 +3,17 @@
  * process, stdin not a terminal), plain SQL against a URL, a copy of prisma/ to change freely,
  * and a snapshot of a schema's catalog to compare schemas with.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { parsePgUrl } from '../../src/db/pg-url';
-import { ROOT } from './process';
+import { ROOT, runTs } from './process';
 
-export interface ScriptResult {
-  code: number | null;
-  output: string;
-}
+export type ScriptResult = Awaited<ReturnType<typeof runTs>>;
 
-export function runScript(script: string, args: string[], env: Record<string, string>): Promise<ScriptResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join('scripts', script), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
+/** `npm run <script>` as an operator runs it; no time limit of its own (the test's applies). */
+export const runScript = (script: string, args: string[], env: Record<string, string>): Promise<ScriptResult> =>
+  runTs([path.join('scripts', script), ...args], { NODE_ENV: 'test', ...env }, 0);
 
 export async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
   const client = new pg.Client(parsePgUrl(url).config);

@@ -66,7 +66,10 @@ export function startService(
   });
 }
 
-/** Runs a TypeScript entry point of the project (a script, src/main.ts) to its end, as `npm run` would. */
+/**
+ * Runs a TypeScript entry point of the project (a script, src/main.ts) to its end, as `npm run`
+ * would; killed after `timeoutMs` (0: no limit).
+ */
 export function runTs(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), ...args], {
