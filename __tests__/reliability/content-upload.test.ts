@@ -9,22 +9,13 @@ import { readdirSync, mkdirSync, writeFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { sweepContent } from '../../src/content/sweep';
 import { contentKey } from '../../src/storage/keys';
 import { expectConforms } from '../support/contract-hook';
 import { fromText } from '../support/contract';
-import { authHeader, binary, createRecording, createUser, resetContent, startContentApp, type ContentApp } from '../support/content';
+import { authHeader, binary, createRecording, createUser, resetContent, startContentApp, until, type ContentApp } from '../support/content';
 import type { TestUser } from '../support/factories';
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`still not true after ${ms} ms: ${what}`);
-    await sleep(50);
-  }
-}
 
 let t: ContentApp;
 let server: http.Server;

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createContentStore, type ContentStore } from '../../src/storage';
@@ -61,3 +62,16 @@ export const binary = ((res: NodeJS.ReadableStream, done: (err: Error | null, bo
   res.on('data', (c: Buffer) => chunks.push(c));
   res.on('end', () => done(null, Buffer.concat(chunks)));
 }) as unknown as Parameters<request.Test['parse']>[0];
+
+/**
+ * Waits until `check` holds, polling every 50 ms; fails after `ms`. For what the server does after
+ * it has answered (removing a file once a delete is committed, abandoning an upload): a bounded
+ * wait for the state, never an assertion on how long it takes.
+ */
+export async function until(what: string, check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`still not true after ${ms} ms: ${what}`);
+    await sleep(50);
+  }
+}

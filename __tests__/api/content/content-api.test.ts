@@ -5,7 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { authHeader, binary, createRecording, createUser, resetContent, startContentApp, type ContentApp } from '../../support/content';
+import {
+  authHeader,
+  binary,
+  createRecording,
+  createUser,
+  resetContent,
+  startContentApp,
+  until,
+  type ContentApp,
+} from '../../support/content';
 import { edfFile, wavFile } from '../../support/recording-files';
 import type { TestUser } from '../../support/factories';
 
@@ -258,6 +267,7 @@ describe('deleting', () => {
       .delete(`/api/v1/recordings/${String(rec.id)}`)
       .set(authHeader(alice.token))
       .expect(204);
-    expect(await t.keys()).toEqual([]);
+    // The file is removed once the delete is committed, after the 204 has gone out.
+    await until('the file is removed', async () => (await t.keys()).length === 0);
   });
 });
