@@ -385,6 +385,43 @@ export interface paths {
     patch: operations['updateAlgo'];
     trace?: never;
   };
+  '/api/v1/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List runs
+     * @description Keyset-paginated listing. Filters are `field=value` or `field[op]=value`; an unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     */
+    get: operations['listRuns'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get one AlgoRun */
+    get: operations['getAlgoRun'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/event-log': {
     parameters: {
       query?: never;
@@ -514,6 +551,150 @@ export interface paths {
     patch: operations['appendRecordingUpload'];
     trace?: never;
   };
+  '/api/v1/algos/{id}/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Your runs of an algo (admins: all)
+     * @description Keyset-paginated listing. Filters are `field=value` or `field[op]=value`; an unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     */
+    get: operations['listAlgoRuns'];
+    put?: never;
+    /**
+     * Run a published algo on one recording, or on up to 1000 (one run each, all or none)
+     * @description Only PUBLISHED algos run (409 `algo-not-runnable` otherwise). Each recording must be one the caller may read (400 naming `body.recordingId` otherwise); the run belongs to the recording’s owner. `parameters` must satisfy the algo’s `parameters` JSON Schema (400 naming each problem, e.g. `body.parameters.window`); its defaults are filled in. The runs start QUEUED.
+     */
+    post: operations['createAlgoRuns'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/recordings/{id}/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The runs of a recording (its owner; admins)
+     * @description Keyset-paginated listing. Filters are `field=value` or `field[op]=value`; an unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     */
+    get: operations['listRecordingRuns'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Cancel a QUEUED or RUNNING run
+     * @description The run is CANCELLED at once; the worker of a RUNNING run learns it from the 409 its next heartbeat or report gets. Cancelling a CANCELLED run answers it again (no new event); a SUCCEEDED or FAILED run is a 409 `run-finished`.
+     */
+    post: operations['cancelRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/claim': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Take up to `limit` queued runs, each with a lease (workers)
+     * @description For API keys of WORKER scope only (any other token: 403 insufficient-scope). A key claims the runs of the algos its user owns (an admin’s key: of every algo). Runs are taken oldest-available first; concurrent claims never get the same run. Each claim is an attempt (`attempts` + 1). With `waitSeconds` the request waits for work (long polling, woken as soon as a run is queued) up to 30 s, then answers 204. Keep the lease with heartbeats before `leaseExpiresAt`; an expired lease puts the run back in the queue. With an `Idempotency-Key`, a retried claim gets the same leases again.
+     */
+    post: operations['claimRuns'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/heartbeat': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Keep the lease and report progress (workers)
+     * @description For API keys of WORKER scope only (any other token: 403 insufficient-scope). A key claims the runs of the algos its user owns (an admin’s key: of every algo). Extends the lease by its length (or by `leaseSeconds`) from now and records `progress` (0–1) and `message`. A report whose `leaseId` is not the run’s current lease (the lease expired and the run was requeued or claimed again, or the run was cancelled or has finished) is a 409 `lease-lost` with `runStatus`: stop working on the run.
+     */
+    post: operations['heartbeatRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/complete': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Finish a run with its result (workers)
+     * @description For API keys of WORKER scope only (any other token: 403 insufficient-scope). A key claims the runs of the algos its user owns (an admin’s key: of every algo). The run is SUCCEEDED with `result` (any JSON value of at most 64 KiB). A report whose `leaseId` is not the run’s current lease (the lease expired and the run was requeued or claimed again, or the run was cancelled or has finished) is a 409 `lease-lost` with `runStatus`: stop working on the run.
+     */
+    post: operations['completeRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/fail': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Report that a run failed (workers)
+     * @description For API keys of WORKER scope only (any other token: 403 insufficient-scope). A key claims the runs of the algos its user owns (an admin’s key: of every algo). A retryable failure (the default) with attempts left puts the run back in the queue, claimable after RUNS_RETRY_BACKOFF × 2^(attempt − 1) (at most RUNS_RETRY_BACKOFF_MAX); otherwise the run is FAILED. `error` is kept on the run. A report whose `leaseId` is not the run’s current lease (the lease expired and the run was requeued or claimed again, or the run was cancelled or has finished) is a 409 `lease-lost` with `runStatus`: stop working on the run.
+     */
+    post: operations['failRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -583,6 +764,11 @@ export interface components {
       name: string;
       /** @enum {string} */
       kind: 'LOGIN' | 'API';
+      /**
+       * @description FULL: what its user may do; WORKER: only the worker routes of algorithm runs
+       * @enum {string}
+       */
+      scope: 'FULL' | 'WORKER';
       /** @description The first characters of the secret, for display */
       prefix: string;
       /** Format: date-time */
@@ -611,6 +797,11 @@ export interface components {
       name: string;
       /** @enum {string} */
       kind: 'LOGIN' | 'API';
+      /**
+       * @description FULL: what its user may do; WORKER: only the worker routes of algorithm runs
+       * @enum {string}
+       */
+      scope: 'FULL' | 'WORKER';
       /** @description The first characters of the secret, for display */
       prefix: string;
       /** Format: date-time */
@@ -983,7 +1174,7 @@ export interface components {
       createdAt?: string;
       /** Format: date-time */
       updatedAt?: string;
-      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1004,7 +1195,7 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
-      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */
       parameters: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1017,7 +1208,7 @@ export interface components {
       name: string;
       version: string;
       description?: string | null;
-      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1028,12 +1219,170 @@ export interface components {
       name?: string;
       version?: string;
       description?: string | null;
-      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
       /** @enum {string} */
       status?: 'DRAFT' | 'PUBLISHED' | 'DEPRECATED';
+    };
+    AlgoRunPage: {
+      data: components['schemas']['AlgoRunItem'][];
+      page: components['schemas']['Page'];
+    };
+    /** @description A AlgoRun in a listing: every field, or only those named by `fields` (and `id`) */
+    AlgoRunItem: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      userId?: string;
+      /** Format: uuid */
+      algoId?: string;
+      /** Format: uuid */
+      recordingId?: string;
+      /** @enum {string} */
+      status?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+      attempts?: number;
+      maxAttempts?: number;
+      /** Format: date-time */
+      availableAt?: string;
+      /** Format: uuid */
+      workerId?: string | null;
+      workerName?: string | null;
+      leaseSeconds?: number | null;
+      /** Format: date-time */
+      leaseExpiresAt?: string | null;
+      /** Format: date-time */
+      heartbeatAt?: string | null;
+      progress?: number | null;
+      progressMessage?: string | null;
+      /** Format: date-time */
+      startedAt?: string | null;
+      /** Format: date-time */
+      finishedAt?: string | null;
+      /** Format: date-time */
+      createdAt?: string;
+      /** Format: date-time */
+      updatedAt?: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      parameters?: {
+        [key: string]: components['schemas']['JsonValue'];
+      };
+      result?: components['schemas']['JsonValue'];
+      error?: components['schemas']['JsonValue'];
+      algo?: components['schemas']['AlgoEmbedded'];
+      recording?: components['schemas']['RecordingEmbedded'];
+      user?: components['schemas']['UserEmbedded'];
+    };
+    /** @description A Algo, embedded by include=: in full when the caller may read it, else only id */
+    AlgoEmbedded:
+      | {
+          /** Format: uuid */
+          id: string;
+          /** Format: uuid */
+          ownerId: string;
+          name: string;
+          version: string;
+          description: string | null;
+          /** @enum {string} */
+          status: 'DRAFT' | 'PUBLISHED' | 'DEPRECATED';
+          /** Format: date-time */
+          createdAt: string;
+          /** Format: date-time */
+          updatedAt: string;
+          /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */
+          parameters: {
+            [key: string]: components['schemas']['JsonValue'];
+          };
+        }
+      | components['schemas']['AlgoPublic'];
+    /** @description The fields of a Algo shown to callers who may not read it */
+    AlgoPublic: {
+      /** Format: uuid */
+      id: string;
+    };
+    /** @description A Recording, embedded by include=: in full when the caller may read it, else only id */
+    RecordingEmbedded:
+      | {
+          /** Format: uuid */
+          id: string;
+          /** Format: uuid */
+          userId: string;
+          /** Format: uuid */
+          sessionId: string | null;
+          name: string;
+          /** @enum {string} */
+          modality: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
+          /** @enum {string} */
+          status: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
+          format: string;
+          sampleRateHz: number | null;
+          channelCount: number | null;
+          durationMs: number | null;
+          /** @description A 64-bit integer as a decimal string */
+          sizeBytes: string | null;
+          sha256: string | null;
+          storageUri: string | null;
+          /** Format: date-time */
+          recordedAt: string | null;
+          /** Format: date-time */
+          createdAt: string;
+          /** Format: date-time */
+          updatedAt: string;
+          /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+          metadata: {
+            [key: string]: components['schemas']['JsonValue'];
+          };
+        }
+      | components['schemas']['RecordingPublic'];
+    /** @description The fields of a Recording shown to callers who may not read it */
+    RecordingPublic: {
+      /** Format: uuid */
+      id: string;
+    };
+    /** @description A AlgoRun as the API sends it */
+    AlgoRun: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      userId: string;
+      /** Format: uuid */
+      algoId: string;
+      /** Format: uuid */
+      recordingId: string;
+      /** @enum {string} */
+      status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+      attempts: number;
+      maxAttempts: number;
+      /** Format: date-time */
+      availableAt: string;
+      /** Format: uuid */
+      workerId: string | null;
+      workerName: string | null;
+      leaseSeconds: number | null;
+      /** Format: date-time */
+      leaseExpiresAt: string | null;
+      /** Format: date-time */
+      heartbeatAt: string | null;
+      progress: number | null;
+      progressMessage: string | null;
+      /** Format: date-time */
+      startedAt: string | null;
+      /** Format: date-time */
+      finishedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      parameters: {
+        [key: string]: components['schemas']['JsonValue'];
+      };
+      result: components['schemas']['JsonValue'];
+      error: components['schemas']['JsonValue'];
+      algo?: components['schemas']['AlgoEmbedded'];
+      recording?: components['schemas']['RecordingEmbedded'];
+      user?: components['schemas']['UserEmbedded'];
     };
     EventLogPage: {
       data: components['schemas']['EventLogItem'][];
@@ -1071,6 +1420,63 @@ export interface components {
       createdAt: string;
       changes: components['schemas']['JsonValue'];
     };
+    AlgoRunCreated: {
+      data: components['schemas']['AlgoRun'][];
+    };
+    AlgoRunCreate: {
+      /**
+       * Format: uuid
+       * @description The recording to run the algo on (yours; admins: any)
+       */
+      recordingId: string;
+      /** @description Inputs of the run, valid against the algo’s `parameters` schema (its defaults are filled in); default {} */
+      parameters?: {
+        [key: string]: components['schemas']['JsonValue'];
+      };
+      /** @description Claims allowed before the run fails for good (default 3) */
+      maxAttempts?: number;
+    };
+    RunLeases: {
+      data: components['schemas']['RunLease'][];
+    };
+    /** @description A claimed run: the run (RUNNING, with `leaseExpiresAt`), its lease, its algo and its recording */
+    RunLease: {
+      run: components['schemas']['AlgoRun'];
+      /**
+       * Format: uuid
+       * @description Send it with every heartbeat and report of this run
+       */
+      leaseId: string;
+      algo: {
+        /** Format: uuid */
+        id: string;
+        name: string;
+        version: string;
+      };
+      recording: components['schemas']['RunRecording'];
+    };
+    /** @description The recording a claimed run is for */
+    RunRecording: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      /** @enum {string} */
+      modality: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
+      format: string;
+      sampleRateHz: number | null;
+      channelCount: number | null;
+      durationMs: number | null;
+      /** @description Of its content, as a decimal string */
+      sizeBytes: string | null;
+      sha256: string | null;
+      /** Format: date-time */
+      recordedAt: string | null;
+      metadata: {
+        [key: string]: unknown;
+      };
+      /** @description GET it with the same key while you hold the run (Range works); null when the recording has no content */
+      contentUrl: string | null;
+    };
   };
   responses: {
     /** @description The request is not valid: malformed JSON, a failed validation, an unknown field, parameter or operator */
@@ -1094,7 +1500,7 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description Authenticated, but this action is not allowed for the caller */
+    /** @description Authenticated, but this action is not allowed for the caller: its role, or its key’s scope (`insufficient-scope`: a WORKER key outside the worker routes, or another token on them) */
     Forbidden: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1135,7 +1541,7 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description A unique constraint or a still-referenced row, or a request with the same Idempotency-Key is still running */
+    /** @description A unique constraint or a still-referenced row, a request with the same Idempotency-Key still running, or a state that does not allow the action (`algo-not-runnable`, `run-finished`, `lease-lost`) */
     Conflict: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1526,6 +1932,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['TooManyRequests'];
@@ -1560,6 +1967,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -1594,6 +2002,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['TooManyRequests'];
@@ -1654,6 +2063,11 @@ export interface operations {
            * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
            */
           expiresAt?: string | null;
+          /**
+           * @description FULL (default): what its user may do. WORKER: only claim and report algorithm runs and read the content of the recordings of the runs it holds (docs/runs.md)
+           * @enum {string}
+           */
+          scope?: 'FULL' | 'WORKER';
         };
       };
     };
@@ -1671,6 +2085,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['TooManyRequests'];
@@ -1704,6 +2119,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -1734,6 +2150,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -1908,6 +2325,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -1995,6 +2413,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -2071,6 +2490,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       412: components['responses']['PreconditionFailed'];
@@ -2307,6 +2727,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -2345,6 +2766,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
@@ -2395,6 +2817,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -2431,6 +2854,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       412: components['responses']['PreconditionFailed'];
@@ -2473,6 +2897,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       412: components['responses']['PreconditionFailed'];
@@ -2866,6 +3291,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -2904,6 +3330,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
@@ -2954,6 +3381,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -2987,6 +3415,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       412: components['responses']['PreconditionFailed'];
@@ -3029,6 +3458,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       412: components['responses']['PreconditionFailed'];
@@ -3235,6 +3665,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -3273,6 +3704,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
@@ -3323,6 +3755,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -3405,6 +3838,485 @@ export interface operations {
       412: components['responses']['PreconditionFailed'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listRuns: {
+    parameters: {
+      query?: {
+        /** @description Page size */
+        limit?: number;
+        /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
+        cursor?: string;
+        /** @description Sort keys, `-` for descending; the id is always the final tie-breaker. Default: createdAt */
+        sort?: ('status' | '-status' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt')[];
+        /** @description Return only these fields (`id` is always included) */
+        fields?: (
+          | 'id'
+          | 'userId'
+          | 'algoId'
+          | 'recordingId'
+          | 'status'
+          | 'attempts'
+          | 'maxAttempts'
+          | 'availableAt'
+          | 'workerId'
+          | 'workerName'
+          | 'leaseSeconds'
+          | 'leaseExpiresAt'
+          | 'heartbeatAt'
+          | 'progress'
+          | 'progressMessage'
+          | 'startedAt'
+          | 'finishedAt'
+          | 'createdAt'
+          | 'updatedAt'
+          | 'parameters'
+          | 'result'
+          | 'error'
+        )[];
+        /** @description Relations to embed in each item */
+        include?: ('algo' | 'recording' | 'user')[];
+        /** @description `true` adds `page.total`, the exact size of the filtered set */
+        count?: boolean;
+        /** @description `id` equals (short for `id[eq]`) */
+        id?: string;
+        /** @description `id` equals */
+        'id[eq]'?: string;
+        /** @description `id` differs from */
+        'id[ne]'?: string;
+        /** @description `id` greater than */
+        'id[gt]'?: string;
+        /** @description `id` greater than or equal to */
+        'id[gte]'?: string;
+        /** @description `id` less than */
+        'id[lt]'?: string;
+        /** @description `id` less than or equal to */
+        'id[lte]'?: string;
+        /** @description `id` is one of (comma list, at most 100) */
+        'id[in]'?: string[];
+        /** @description `id` is none of (comma list, at most 100) */
+        'id[nin]'?: string[];
+        /** @description `userId` equals (short for `userId[eq]`) */
+        userId?: string;
+        /** @description `userId` equals */
+        'userId[eq]'?: string;
+        /** @description `userId` differs from */
+        'userId[ne]'?: string;
+        /** @description `userId` greater than */
+        'userId[gt]'?: string;
+        /** @description `userId` greater than or equal to */
+        'userId[gte]'?: string;
+        /** @description `userId` less than */
+        'userId[lt]'?: string;
+        /** @description `userId` less than or equal to */
+        'userId[lte]'?: string;
+        /** @description `userId` is one of (comma list, at most 100) */
+        'userId[in]'?: string[];
+        /** @description `userId` is none of (comma list, at most 100) */
+        'userId[nin]'?: string[];
+        /** @description `algoId` equals (short for `algoId[eq]`) */
+        algoId?: string;
+        /** @description `algoId` equals */
+        'algoId[eq]'?: string;
+        /** @description `algoId` differs from */
+        'algoId[ne]'?: string;
+        /** @description `algoId` greater than */
+        'algoId[gt]'?: string;
+        /** @description `algoId` greater than or equal to */
+        'algoId[gte]'?: string;
+        /** @description `algoId` less than */
+        'algoId[lt]'?: string;
+        /** @description `algoId` less than or equal to */
+        'algoId[lte]'?: string;
+        /** @description `algoId` is one of (comma list, at most 100) */
+        'algoId[in]'?: string[];
+        /** @description `algoId` is none of (comma list, at most 100) */
+        'algoId[nin]'?: string[];
+        /** @description `recordingId` equals (short for `recordingId[eq]`) */
+        recordingId?: string;
+        /** @description `recordingId` equals */
+        'recordingId[eq]'?: string;
+        /** @description `recordingId` differs from */
+        'recordingId[ne]'?: string;
+        /** @description `recordingId` greater than */
+        'recordingId[gt]'?: string;
+        /** @description `recordingId` greater than or equal to */
+        'recordingId[gte]'?: string;
+        /** @description `recordingId` less than */
+        'recordingId[lt]'?: string;
+        /** @description `recordingId` less than or equal to */
+        'recordingId[lte]'?: string;
+        /** @description `recordingId` is one of (comma list, at most 100) */
+        'recordingId[in]'?: string[];
+        /** @description `recordingId` is none of (comma list, at most 100) */
+        'recordingId[nin]'?: string[];
+        /** @description `status` equals (short for `status[eq]`) */
+        status?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+        /** @description `status` equals */
+        'status[eq]'?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+        /** @description `status` differs from */
+        'status[ne]'?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+        /** @description `status` is one of (comma list, at most 100) */
+        'status[in]'?: ('QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED')[];
+        /** @description `status` is none of (comma list, at most 100) */
+        'status[nin]'?: ('QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED')[];
+        /** @description `attempts` equals (short for `attempts[eq]`) */
+        attempts?: number;
+        /** @description `attempts` equals */
+        'attempts[eq]'?: number;
+        /** @description `attempts` differs from */
+        'attempts[ne]'?: number;
+        /** @description `attempts` greater than */
+        'attempts[gt]'?: number;
+        /** @description `attempts` greater than or equal to */
+        'attempts[gte]'?: number;
+        /** @description `attempts` less than */
+        'attempts[lt]'?: number;
+        /** @description `attempts` less than or equal to */
+        'attempts[lte]'?: number;
+        /** @description `attempts` is one of (comma list, at most 100) */
+        'attempts[in]'?: number[];
+        /** @description `attempts` is none of (comma list, at most 100) */
+        'attempts[nin]'?: number[];
+        /** @description `maxAttempts` equals (short for `maxAttempts[eq]`) */
+        maxAttempts?: number;
+        /** @description `maxAttempts` equals */
+        'maxAttempts[eq]'?: number;
+        /** @description `maxAttempts` differs from */
+        'maxAttempts[ne]'?: number;
+        /** @description `maxAttempts` greater than */
+        'maxAttempts[gt]'?: number;
+        /** @description `maxAttempts` greater than or equal to */
+        'maxAttempts[gte]'?: number;
+        /** @description `maxAttempts` less than */
+        'maxAttempts[lt]'?: number;
+        /** @description `maxAttempts` less than or equal to */
+        'maxAttempts[lte]'?: number;
+        /** @description `maxAttempts` is one of (comma list, at most 100) */
+        'maxAttempts[in]'?: number[];
+        /** @description `maxAttempts` is none of (comma list, at most 100) */
+        'maxAttempts[nin]'?: number[];
+        /** @description `availableAt` equals (short for `availableAt[eq]`) */
+        availableAt?: string;
+        /** @description `availableAt` equals */
+        'availableAt[eq]'?: string;
+        /** @description `availableAt` differs from */
+        'availableAt[ne]'?: string;
+        /** @description `availableAt` greater than */
+        'availableAt[gt]'?: string;
+        /** @description `availableAt` greater than or equal to */
+        'availableAt[gte]'?: string;
+        /** @description `availableAt` less than */
+        'availableAt[lt]'?: string;
+        /** @description `availableAt` less than or equal to */
+        'availableAt[lte]'?: string;
+        /** @description `availableAt` is one of (comma list, at most 100) */
+        'availableAt[in]'?: string[];
+        /** @description `availableAt` is none of (comma list, at most 100) */
+        'availableAt[nin]'?: string[];
+        /** @description `workerId` equals (short for `workerId[eq]`) */
+        workerId?: string;
+        /** @description `workerId` equals */
+        'workerId[eq]'?: string;
+        /** @description `workerId` differs from */
+        'workerId[ne]'?: string;
+        /** @description `workerId` greater than */
+        'workerId[gt]'?: string;
+        /** @description `workerId` greater than or equal to */
+        'workerId[gte]'?: string;
+        /** @description `workerId` less than */
+        'workerId[lt]'?: string;
+        /** @description `workerId` less than or equal to */
+        'workerId[lte]'?: string;
+        /** @description `workerId` is one of (comma list, at most 100) */
+        'workerId[in]'?: string[];
+        /** @description `workerId` is none of (comma list, at most 100) */
+        'workerId[nin]'?: string[];
+        /** @description `workerId` is null (true) or is not null (false) */
+        'workerId[isNull]'?: boolean;
+        /** @description `workerName` equals (short for `workerName[eq]`) */
+        workerName?: string;
+        /** @description `workerName` equals */
+        'workerName[eq]'?: string;
+        /** @description `workerName` differs from */
+        'workerName[ne]'?: string;
+        /** @description `workerName` greater than */
+        'workerName[gt]'?: string;
+        /** @description `workerName` greater than or equal to */
+        'workerName[gte]'?: string;
+        /** @description `workerName` less than */
+        'workerName[lt]'?: string;
+        /** @description `workerName` less than or equal to */
+        'workerName[lte]'?: string;
+        /** @description `workerName` is one of (comma list, at most 100) */
+        'workerName[in]'?: string[];
+        /** @description `workerName` is none of (comma list, at most 100) */
+        'workerName[nin]'?: string[];
+        /** @description `workerName` contains (case-sensitive; `%` and `_` match themselves) */
+        'workerName[contains]'?: string;
+        /** @description `workerName` contains (case-insensitive; `%` and `_` match themselves) */
+        'workerName[icontains]'?: string;
+        /** @description `workerName` starts with (`%` and `_` match themselves) */
+        'workerName[startsWith]'?: string;
+        /** @description `workerName` is null (true) or is not null (false) */
+        'workerName[isNull]'?: boolean;
+        /** @description `leaseSeconds` equals (short for `leaseSeconds[eq]`) */
+        leaseSeconds?: number;
+        /** @description `leaseSeconds` equals */
+        'leaseSeconds[eq]'?: number;
+        /** @description `leaseSeconds` differs from */
+        'leaseSeconds[ne]'?: number;
+        /** @description `leaseSeconds` greater than */
+        'leaseSeconds[gt]'?: number;
+        /** @description `leaseSeconds` greater than or equal to */
+        'leaseSeconds[gte]'?: number;
+        /** @description `leaseSeconds` less than */
+        'leaseSeconds[lt]'?: number;
+        /** @description `leaseSeconds` less than or equal to */
+        'leaseSeconds[lte]'?: number;
+        /** @description `leaseSeconds` is one of (comma list, at most 100) */
+        'leaseSeconds[in]'?: number[];
+        /** @description `leaseSeconds` is none of (comma list, at most 100) */
+        'leaseSeconds[nin]'?: number[];
+        /** @description `leaseSeconds` is null (true) or is not null (false) */
+        'leaseSeconds[isNull]'?: boolean;
+        /** @description `leaseExpiresAt` equals (short for `leaseExpiresAt[eq]`) */
+        leaseExpiresAt?: string;
+        /** @description `leaseExpiresAt` equals */
+        'leaseExpiresAt[eq]'?: string;
+        /** @description `leaseExpiresAt` differs from */
+        'leaseExpiresAt[ne]'?: string;
+        /** @description `leaseExpiresAt` greater than */
+        'leaseExpiresAt[gt]'?: string;
+        /** @description `leaseExpiresAt` greater than or equal to */
+        'leaseExpiresAt[gte]'?: string;
+        /** @description `leaseExpiresAt` less than */
+        'leaseExpiresAt[lt]'?: string;
+        /** @description `leaseExpiresAt` less than or equal to */
+        'leaseExpiresAt[lte]'?: string;
+        /** @description `leaseExpiresAt` is one of (comma list, at most 100) */
+        'leaseExpiresAt[in]'?: string[];
+        /** @description `leaseExpiresAt` is none of (comma list, at most 100) */
+        'leaseExpiresAt[nin]'?: string[];
+        /** @description `leaseExpiresAt` is null (true) or is not null (false) */
+        'leaseExpiresAt[isNull]'?: boolean;
+        /** @description `heartbeatAt` equals (short for `heartbeatAt[eq]`) */
+        heartbeatAt?: string;
+        /** @description `heartbeatAt` equals */
+        'heartbeatAt[eq]'?: string;
+        /** @description `heartbeatAt` differs from */
+        'heartbeatAt[ne]'?: string;
+        /** @description `heartbeatAt` greater than */
+        'heartbeatAt[gt]'?: string;
+        /** @description `heartbeatAt` greater than or equal to */
+        'heartbeatAt[gte]'?: string;
+        /** @description `heartbeatAt` less than */
+        'heartbeatAt[lt]'?: string;
+        /** @description `heartbeatAt` less than or equal to */
+        'heartbeatAt[lte]'?: string;
+        /** @description `heartbeatAt` is one of (comma list, at most 100) */
+        'heartbeatAt[in]'?: string[];
+        /** @description `heartbeatAt` is none of (comma list, at most 100) */
+        'heartbeatAt[nin]'?: string[];
+        /** @description `heartbeatAt` is null (true) or is not null (false) */
+        'heartbeatAt[isNull]'?: boolean;
+        /** @description `progress` equals (short for `progress[eq]`) */
+        progress?: number;
+        /** @description `progress` equals */
+        'progress[eq]'?: number;
+        /** @description `progress` differs from */
+        'progress[ne]'?: number;
+        /** @description `progress` greater than */
+        'progress[gt]'?: number;
+        /** @description `progress` greater than or equal to */
+        'progress[gte]'?: number;
+        /** @description `progress` less than */
+        'progress[lt]'?: number;
+        /** @description `progress` less than or equal to */
+        'progress[lte]'?: number;
+        /** @description `progress` is one of (comma list, at most 100) */
+        'progress[in]'?: number[];
+        /** @description `progress` is none of (comma list, at most 100) */
+        'progress[nin]'?: number[];
+        /** @description `progress` is null (true) or is not null (false) */
+        'progress[isNull]'?: boolean;
+        /** @description `progressMessage` equals (short for `progressMessage[eq]`) */
+        progressMessage?: string;
+        /** @description `progressMessage` equals */
+        'progressMessage[eq]'?: string;
+        /** @description `progressMessage` differs from */
+        'progressMessage[ne]'?: string;
+        /** @description `progressMessage` greater than */
+        'progressMessage[gt]'?: string;
+        /** @description `progressMessage` greater than or equal to */
+        'progressMessage[gte]'?: string;
+        /** @description `progressMessage` less than */
+        'progressMessage[lt]'?: string;
+        /** @description `progressMessage` less than or equal to */
+        'progressMessage[lte]'?: string;
+        /** @description `progressMessage` is one of (comma list, at most 100) */
+        'progressMessage[in]'?: string[];
+        /** @description `progressMessage` is none of (comma list, at most 100) */
+        'progressMessage[nin]'?: string[];
+        /** @description `progressMessage` contains (case-sensitive; `%` and `_` match themselves) */
+        'progressMessage[contains]'?: string;
+        /** @description `progressMessage` contains (case-insensitive; `%` and `_` match themselves) */
+        'progressMessage[icontains]'?: string;
+        /** @description `progressMessage` starts with (`%` and `_` match themselves) */
+        'progressMessage[startsWith]'?: string;
+        /** @description `progressMessage` is null (true) or is not null (false) */
+        'progressMessage[isNull]'?: boolean;
+        /** @description `startedAt` equals (short for `startedAt[eq]`) */
+        startedAt?: string;
+        /** @description `startedAt` equals */
+        'startedAt[eq]'?: string;
+        /** @description `startedAt` differs from */
+        'startedAt[ne]'?: string;
+        /** @description `startedAt` greater than */
+        'startedAt[gt]'?: string;
+        /** @description `startedAt` greater than or equal to */
+        'startedAt[gte]'?: string;
+        /** @description `startedAt` less than */
+        'startedAt[lt]'?: string;
+        /** @description `startedAt` less than or equal to */
+        'startedAt[lte]'?: string;
+        /** @description `startedAt` is one of (comma list, at most 100) */
+        'startedAt[in]'?: string[];
+        /** @description `startedAt` is none of (comma list, at most 100) */
+        'startedAt[nin]'?: string[];
+        /** @description `startedAt` is null (true) or is not null (false) */
+        'startedAt[isNull]'?: boolean;
+        /** @description `finishedAt` equals (short for `finishedAt[eq]`) */
+        finishedAt?: string;
+        /** @description `finishedAt` equals */
+        'finishedAt[eq]'?: string;
+        /** @description `finishedAt` differs from */
+        'finishedAt[ne]'?: string;
+        /** @description `finishedAt` greater than */
+        'finishedAt[gt]'?: string;
+        /** @description `finishedAt` greater than or equal to */
+        'finishedAt[gte]'?: string;
+        /** @description `finishedAt` less than */
+        'finishedAt[lt]'?: string;
+        /** @description `finishedAt` less than or equal to */
+        'finishedAt[lte]'?: string;
+        /** @description `finishedAt` is one of (comma list, at most 100) */
+        'finishedAt[in]'?: string[];
+        /** @description `finishedAt` is none of (comma list, at most 100) */
+        'finishedAt[nin]'?: string[];
+        /** @description `finishedAt` is null (true) or is not null (false) */
+        'finishedAt[isNull]'?: boolean;
+        /** @description `createdAt` equals (short for `createdAt[eq]`) */
+        createdAt?: string;
+        /** @description `createdAt` equals */
+        'createdAt[eq]'?: string;
+        /** @description `createdAt` differs from */
+        'createdAt[ne]'?: string;
+        /** @description `createdAt` greater than */
+        'createdAt[gt]'?: string;
+        /** @description `createdAt` greater than or equal to */
+        'createdAt[gte]'?: string;
+        /** @description `createdAt` less than */
+        'createdAt[lt]'?: string;
+        /** @description `createdAt` less than or equal to */
+        'createdAt[lte]'?: string;
+        /** @description `createdAt` is one of (comma list, at most 100) */
+        'createdAt[in]'?: string[];
+        /** @description `createdAt` is none of (comma list, at most 100) */
+        'createdAt[nin]'?: string[];
+        /** @description `updatedAt` equals (short for `updatedAt[eq]`) */
+        updatedAt?: string;
+        /** @description `updatedAt` equals */
+        'updatedAt[eq]'?: string;
+        /** @description `updatedAt` differs from */
+        'updatedAt[ne]'?: string;
+        /** @description `updatedAt` greater than */
+        'updatedAt[gt]'?: string;
+        /** @description `updatedAt` greater than or equal to */
+        'updatedAt[gte]'?: string;
+        /** @description `updatedAt` less than */
+        'updatedAt[lt]'?: string;
+        /** @description `updatedAt` less than or equal to */
+        'updatedAt[lte]'?: string;
+        /** @description `updatedAt` is one of (comma list, at most 100) */
+        'updatedAt[in]'?: string[];
+        /** @description `updatedAt` is none of (comma list, at most 100) */
+        'updatedAt[nin]'?: string[];
+      };
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of the listing, in sort order */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Link: components['headers']['Link'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRunPage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getAlgoRun: {
+    parameters: {
+      query?: {
+        include?: ('algo' | 'recording' | 'user')[];
+      };
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description 304 Not Modified (no body) when the object’s current ETag is listed. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
+      path: {
+        /** @description The id of the AlgoRun */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The AlgoRun */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'];
+        };
+      };
+      /** @description Not modified: If-None-Match lists the current ETag */
+      304: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -3618,6 +4530,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -3662,6 +4575,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -4054,6 +4968,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -4096,6 +5011,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       413: components['responses']['ContentTooLarge'];
@@ -4169,6 +5085,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       416: components['responses']['RangeNotSatisfiable'];
       429: components['responses']['TooManyRequests'];
@@ -4230,6 +5147,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       408: components['responses']['RequestTimeout'];
       412: components['responses']['PreconditionFailed'];
@@ -4268,6 +5186,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       412: components['responses']['PreconditionFailed'];
       429: components['responses']['TooManyRequests'];
@@ -4316,6 +5235,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       412: components['responses']['PreconditionFailed'];
       413: components['responses']['ContentTooLarge'];
@@ -4355,6 +5275,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -4391,6 +5312,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       412: components['responses']['PreconditionFailed'];
       429: components['responses']['TooManyRequests'];
@@ -4431,6 +5353,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       410: components['responses']['Gone'];
       412: components['responses']['PreconditionFailed'];
@@ -4483,6 +5406,1219 @@ export interface operations {
       409: components['responses']['Conflict'];
       410: components['responses']['Gone'];
       412: components['responses']['PreconditionFailed'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listAlgoRuns: {
+    parameters: {
+      query?: {
+        /** @description Page size */
+        limit?: number;
+        /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
+        cursor?: string;
+        /** @description Sort keys, `-` for descending; the id is always the final tie-breaker. Default: createdAt */
+        sort?: ('status' | '-status' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt')[];
+        /** @description Return only these fields (`id` is always included) */
+        fields?: (
+          | 'id'
+          | 'userId'
+          | 'algoId'
+          | 'recordingId'
+          | 'status'
+          | 'attempts'
+          | 'maxAttempts'
+          | 'availableAt'
+          | 'workerId'
+          | 'workerName'
+          | 'leaseSeconds'
+          | 'leaseExpiresAt'
+          | 'heartbeatAt'
+          | 'progress'
+          | 'progressMessage'
+          | 'startedAt'
+          | 'finishedAt'
+          | 'createdAt'
+          | 'updatedAt'
+          | 'parameters'
+          | 'result'
+          | 'error'
+        )[];
+        /** @description Relations to embed in each item */
+        include?: ('algo' | 'recording' | 'user')[];
+        /** @description `true` adds `page.total`, the exact size of the filtered set */
+        count?: boolean;
+        /** @description `id` equals (short for `id[eq]`) */
+        id?: string;
+        /** @description `id` equals */
+        'id[eq]'?: string;
+        /** @description `id` differs from */
+        'id[ne]'?: string;
+        /** @description `id` greater than */
+        'id[gt]'?: string;
+        /** @description `id` greater than or equal to */
+        'id[gte]'?: string;
+        /** @description `id` less than */
+        'id[lt]'?: string;
+        /** @description `id` less than or equal to */
+        'id[lte]'?: string;
+        /** @description `id` is one of (comma list, at most 100) */
+        'id[in]'?: string[];
+        /** @description `id` is none of (comma list, at most 100) */
+        'id[nin]'?: string[];
+        /** @description `userId` equals (short for `userId[eq]`) */
+        userId?: string;
+        /** @description `userId` equals */
+        'userId[eq]'?: string;
+        /** @description `userId` differs from */
+        'userId[ne]'?: string;
+        /** @description `userId` greater than */
+        'userId[gt]'?: string;
+        /** @description `userId` greater than or equal to */
+        'userId[gte]'?: string;
+        /** @description `userId` less than */
+        'userId[lt]'?: string;
+        /** @description `userId` less than or equal to */
+        'userId[lte]'?: string;
+        /** @description `userId` is one of (comma list, at most 100) */
+        'userId[in]'?: string[];
+        /** @description `userId` is none of (comma list, at most 100) */
+        'userId[nin]'?: string[];
+        /** @description `algoId` equals (short for `algoId[eq]`) */
+        algoId?: string;
+        /** @description `algoId` equals */
+        'algoId[eq]'?: string;
+        /** @description `algoId` differs from */
+        'algoId[ne]'?: string;
+        /** @description `algoId` greater than */
+        'algoId[gt]'?: string;
+        /** @description `algoId` greater than or equal to */
+        'algoId[gte]'?: string;
+        /** @description `algoId` less than */
+        'algoId[lt]'?: string;
+        /** @description `algoId` less than or equal to */
+        'algoId[lte]'?: string;
+        /** @description `algoId` is one of (comma list, at most 100) */
+        'algoId[in]'?: string[];
+        /** @description `algoId` is none of (comma list, at most 100) */
+        'algoId[nin]'?: string[];
+        /** @description `recordingId` equals (short for `recordingId[eq]`) */
+        recordingId?: string;
+        /** @description `recordingId` equals */
+        'recordingId[eq]'?: string;
+        /** @description `recordingId` differs from */
+        'recordingId[ne]'?: string;
+        /** @description `recordingId` greater than */
+        'recordingId[gt]'?: string;
+        /** @description `recordingId` greater than or equal to */
+        'recordingId[gte]'?: string;
+        /** @description `recordingId` less than */
+        'recordingId[lt]'?: string;
+        /** @description `recordingId` less than or equal to */
+        'recordingId[lte]'?: string;
+        /** @description `recordingId` is one of (comma list, at most 100) */
+        'recordingId[in]'?: string[];
+        /** @description `recordingId` is none of (comma list, at most 100) */
+        'recordingId[nin]'?: string[];
+        /** @description `status` equals (short for `status[eq]`) */
+        status?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+        /** @description `status` equals */
+        'status[eq]'?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+        /** @description `status` differs from */
+        'status[ne]'?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+        /** @description `status` is one of (comma list, at most 100) */
+        'status[in]'?: ('QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED')[];
+        /** @description `status` is none of (comma list, at most 100) */
+        'status[nin]'?: ('QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED')[];
+        /** @description `attempts` equals (short for `attempts[eq]`) */
+        attempts?: number;
+        /** @description `attempts` equals */
+        'attempts[eq]'?: number;
+        /** @description `attempts` differs from */
+        'attempts[ne]'?: number;
+        /** @description `attempts` greater than */
+        'attempts[gt]'?: number;
+        /** @description `attempts` greater than or equal to */
+        'attempts[gte]'?: number;
+        /** @description `attempts` less than */
+        'attempts[lt]'?: number;
+        /** @description `attempts` less than or equal to */
+        'attempts[lte]'?: number;
+        /** @description `attempts` is one of (comma list, at most 100) */
+        'attempts[in]'?: number[];
+        /** @description `attempts` is none of (comma list, at most 100) */
+        'attempts[nin]'?: number[];
+        /** @description `maxAttempts` equals (short for `maxAttempts[eq]`) */
+        maxAttempts?: number;
+        /** @description `maxAttempts` equals */
+        'maxAttempts[eq]'?: number;
+        /** @description `maxAttempts` differs from */
+        'maxAttempts[ne]'?: number;
+        /** @description `maxAttempts` greater than */
+        'maxAttempts[gt]'?: number;
+        /** @description `maxAttempts` greater than or equal to */
+        'maxAttempts[gte]'?: number;
+        /** @description `maxAttempts` less than */
+        'maxAttempts[lt]'?: number;
+        /** @description `maxAttempts` less than or equal to */
+        'maxAttempts[lte]'?: number;
+        /** @description `maxAttempts` is one of (comma list, at most 100) */
+        'maxAttempts[in]'?: number[];
+        /** @description `maxAttempts` is none of (comma list, at most 100) */
+        'maxAttempts[nin]'?: number[];
+        /** @description `availableAt` equals (short for `availableAt[eq]`) */
+        availableAt?: string;
+        /** @description `availableAt` equals */
+        'availableAt[eq]'?: string;
+        /** @description `availableAt` differs from */
+        'availableAt[ne]'?: string;
+        /** @description `availableAt` greater than */
+        'availableAt[gt]'?: string;
+        /** @description `availableAt` greater than or equal to */
+        'availableAt[gte]'?: string;
+        /** @description `availableAt` less than */
+        'availableAt[lt]'?: string;
+        /** @description `availableAt` less than or equal to */
+        'availableAt[lte]'?: string;
+        /** @description `availableAt` is one of (comma list, at most 100) */
+        'availableAt[in]'?: string[];
+        /** @description `availableAt` is none of (comma list, at most 100) */
+        'availableAt[nin]'?: string[];
+        /** @description `workerId` equals (short for `workerId[eq]`) */
+        workerId?: string;
+        /** @description `workerId` equals */
+        'workerId[eq]'?: string;
+        /** @description `workerId` differs from */
+        'workerId[ne]'?: string;
+        /** @description `workerId` greater than */
+        'workerId[gt]'?: string;
+        /** @description `workerId` greater than or equal to */
+        'workerId[gte]'?: string;
+        /** @description `workerId` less than */
+        'workerId[lt]'?: string;
+        /** @description `workerId` less than or equal to */
+        'workerId[lte]'?: string;
+        /** @description `workerId` is one of (comma list, at most 100) */
+        'workerId[in]'?: string[];
+        /** @description `workerId` is none of (comma list, at most 100) */
+        'workerId[nin]'?: string[];
+        /** @description `workerId` is null (true) or is not null (false) */
+        'workerId[isNull]'?: boolean;
+        /** @description `workerName` equals (short for `workerName[eq]`) */
+        workerName?: string;
+        /** @description `workerName` equals */
+        'workerName[eq]'?: string;
+        /** @description `workerName` differs from */
+        'workerName[ne]'?: string;
+        /** @description `workerName` greater than */
+        'workerName[gt]'?: string;
+        /** @description `workerName` greater than or equal to */
+        'workerName[gte]'?: string;
+        /** @description `workerName` less than */
+        'workerName[lt]'?: string;
+        /** @description `workerName` less than or equal to */
+        'workerName[lte]'?: string;
+        /** @description `workerName` is one of (comma list, at most 100) */
+        'workerName[in]'?: string[];
+        /** @description `workerName` is none of (comma list, at most 100) */
+        'workerName[nin]'?: string[];
+        /** @description `workerName` contains (case-sensitive; `%` and `_` match themselves) */
+        'workerName[contains]'?: string;
+        /** @description `workerName` contains (case-insensitive; `%` and `_` match themselves) */
+        'workerName[icontains]'?: string;
+        /** @description `workerName` starts with (`%` and `_` match themselves) */
+        'workerName[startsWith]'?: string;
+        /** @description `workerName` is null (true) or is not null (false) */
+        'workerName[isNull]'?: boolean;
+        /** @description `leaseSeconds` equals (short for `leaseSeconds[eq]`) */
+        leaseSeconds?: number;
+        /** @description `leaseSeconds` equals */
+        'leaseSeconds[eq]'?: number;
+        /** @description `leaseSeconds` differs from */
+        'leaseSeconds[ne]'?: number;
+        /** @description `leaseSeconds` greater than */
+        'leaseSeconds[gt]'?: number;
+        /** @description `leaseSeconds` greater than or equal to */
+        'leaseSeconds[gte]'?: number;
+        /** @description `leaseSeconds` less than */
+        'leaseSeconds[lt]'?: number;
+        /** @description `leaseSeconds` less than or equal to */
+        'leaseSeconds[lte]'?: number;
+        /** @description `leaseSeconds` is one of (comma list, at most 100) */
+        'leaseSeconds[in]'?: number[];
+        /** @description `leaseSeconds` is none of (comma list, at most 100) */
+        'leaseSeconds[nin]'?: number[];
+        /** @description `leaseSeconds` is null (true) or is not null (false) */
+        'leaseSeconds[isNull]'?: boolean;
+        /** @description `leaseExpiresAt` equals (short for `leaseExpiresAt[eq]`) */
+        leaseExpiresAt?: string;
+        /** @description `leaseExpiresAt` equals */
+        'leaseExpiresAt[eq]'?: string;
+        /** @description `leaseExpiresAt` differs from */
+        'leaseExpiresAt[ne]'?: string;
+        /** @description `leaseExpiresAt` greater than */
+        'leaseExpiresAt[gt]'?: string;
+        /** @description `leaseExpiresAt` greater than or equal to */
+        'leaseExpiresAt[gte]'?: string;
+        /** @description `leaseExpiresAt` less than */
+        'leaseExpiresAt[lt]'?: string;
+        /** @description `leaseExpiresAt` less than or equal to */
+        'leaseExpiresAt[lte]'?: string;
+        /** @description `leaseExpiresAt` is one of (comma list, at most 100) */
+        'leaseExpiresAt[in]'?: string[];
+        /** @description `leaseExpiresAt` is none of (comma list, at most 100) */
+        'leaseExpiresAt[nin]'?: string[];
+        /** @description `leaseExpiresAt` is null (true) or is not null (false) */
+        'leaseExpiresAt[isNull]'?: boolean;
+        /** @description `heartbeatAt` equals (short for `heartbeatAt[eq]`) */
+        heartbeatAt?: string;
+        /** @description `heartbeatAt` equals */
+        'heartbeatAt[eq]'?: string;
+        /** @description `heartbeatAt` differs from */
+        'heartbeatAt[ne]'?: string;
+        /** @description `heartbeatAt` greater than */
+        'heartbeatAt[gt]'?: string;
+        /** @description `heartbeatAt` greater than or equal to */
+        'heartbeatAt[gte]'?: string;
+        /** @description `heartbeatAt` less than */
+        'heartbeatAt[lt]'?: string;
+        /** @description `heartbeatAt` less than or equal to */
+        'heartbeatAt[lte]'?: string;
+        /** @description `heartbeatAt` is one of (comma list, at most 100) */
+        'heartbeatAt[in]'?: string[];
+        /** @description `heartbeatAt` is none of (comma list, at most 100) */
+        'heartbeatAt[nin]'?: string[];
+        /** @description `heartbeatAt` is null (true) or is not null (false) */
+        'heartbeatAt[isNull]'?: boolean;
+        /** @description `progress` equals (short for `progress[eq]`) */
+        progress?: number;
+        /** @description `progress` equals */
+        'progress[eq]'?: number;
+        /** @description `progress` differs from */
+        'progress[ne]'?: number;
+        /** @description `progress` greater than */
+        'progress[gt]'?: number;
+        /** @description `progress` greater than or equal to */
+        'progress[gte]'?: number;
+        /** @description `progress` less than */
+        'progress[lt]'?: number;
+        /** @description `progress` less than or equal to */
+        'progress[lte]'?: number;
+        /** @description `progress` is one of (comma list, at most 100) */
+        'progress[in]'?: number[];
+        /** @description `progress` is none of (comma list, at most 100) */
+        'progress[nin]'?: number[];
+        /** @description `progress` is null (true) or is not null (false) */
+        'progress[isNull]'?: boolean;
+        /** @description `progressMessage` equals (short for `progressMessage[eq]`) */
+        progressMessage?: string;
+        /** @description `progressMessage` equals */
+        'progressMessage[eq]'?: string;
+        /** @description `progressMessage` differs from */
+        'progressMessage[ne]'?: string;
+        /** @description `progressMessage` greater than */
+        'progressMessage[gt]'?: string;
+        /** @description `progressMessage` greater than or equal to */
+        'progressMessage[gte]'?: string;
+        /** @description `progressMessage` less than */
+        'progressMessage[lt]'?: string;
+        /** @description `progressMessage` less than or equal to */
+        'progressMessage[lte]'?: string;
+        /** @description `progressMessage` is one of (comma list, at most 100) */
+        'progressMessage[in]'?: string[];
+        /** @description `progressMessage` is none of (comma list, at most 100) */
+        'progressMessage[nin]'?: string[];
+        /** @description `progressMessage` contains (case-sensitive; `%` and `_` match themselves) */
+        'progressMessage[contains]'?: string;
+        /** @description `progressMessage` contains (case-insensitive; `%` and `_` match themselves) */
+        'progressMessage[icontains]'?: string;
+        /** @description `progressMessage` starts with (`%` and `_` match themselves) */
+        'progressMessage[startsWith]'?: string;
+        /** @description `progressMessage` is null (true) or is not null (false) */
+        'progressMessage[isNull]'?: boolean;
+        /** @description `startedAt` equals (short for `startedAt[eq]`) */
+        startedAt?: string;
+        /** @description `startedAt` equals */
+        'startedAt[eq]'?: string;
+        /** @description `startedAt` differs from */
+        'startedAt[ne]'?: string;
+        /** @description `startedAt` greater than */
+        'startedAt[gt]'?: string;
+        /** @description `startedAt` greater than or equal to */
+        'startedAt[gte]'?: string;
+        /** @description `startedAt` less than */
+        'startedAt[lt]'?: string;
+        /** @description `startedAt` less than or equal to */
+        'startedAt[lte]'?: string;
+        /** @description `startedAt` is one of (comma list, at most 100) */
+        'startedAt[in]'?: string[];
+        /** @description `startedAt` is none of (comma list, at most 100) */
+        'startedAt[nin]'?: string[];
+        /** @description `startedAt` is null (true) or is not null (false) */
+        'startedAt[isNull]'?: boolean;
+        /** @description `finishedAt` equals (short for `finishedAt[eq]`) */
+        finishedAt?: string;
+        /** @description `finishedAt` equals */
+        'finishedAt[eq]'?: string;
+        /** @description `finishedAt` differs from */
+        'finishedAt[ne]'?: string;
+        /** @description `finishedAt` greater than */
+        'finishedAt[gt]'?: string;
+        /** @description `finishedAt` greater than or equal to */
+        'finishedAt[gte]'?: string;
+        /** @description `finishedAt` less than */
+        'finishedAt[lt]'?: string;
+        /** @description `finishedAt` less than or equal to */
+        'finishedAt[lte]'?: string;
+        /** @description `finishedAt` is one of (comma list, at most 100) */
+        'finishedAt[in]'?: string[];
+        /** @description `finishedAt` is none of (comma list, at most 100) */
+        'finishedAt[nin]'?: string[];
+        /** @description `finishedAt` is null (true) or is not null (false) */
+        'finishedAt[isNull]'?: boolean;
+        /** @description `createdAt` equals (short for `createdAt[eq]`) */
+        createdAt?: string;
+        /** @description `createdAt` equals */
+        'createdAt[eq]'?: string;
+        /** @description `createdAt` differs from */
+        'createdAt[ne]'?: string;
+        /** @description `createdAt` greater than */
+        'createdAt[gt]'?: string;
+        /** @description `createdAt` greater than or equal to */
+        'createdAt[gte]'?: string;
+        /** @description `createdAt` less than */
+        'createdAt[lt]'?: string;
+        /** @description `createdAt` less than or equal to */
+        'createdAt[lte]'?: string;
+        /** @description `createdAt` is one of (comma list, at most 100) */
+        'createdAt[in]'?: string[];
+        /** @description `createdAt` is none of (comma list, at most 100) */
+        'createdAt[nin]'?: string[];
+        /** @description `updatedAt` equals (short for `updatedAt[eq]`) */
+        updatedAt?: string;
+        /** @description `updatedAt` equals */
+        'updatedAt[eq]'?: string;
+        /** @description `updatedAt` differs from */
+        'updatedAt[ne]'?: string;
+        /** @description `updatedAt` greater than */
+        'updatedAt[gt]'?: string;
+        /** @description `updatedAt` greater than or equal to */
+        'updatedAt[gte]'?: string;
+        /** @description `updatedAt` less than */
+        'updatedAt[lt]'?: string;
+        /** @description `updatedAt` less than or equal to */
+        'updatedAt[lte]'?: string;
+        /** @description `updatedAt` is one of (comma list, at most 100) */
+        'updatedAt[in]'?: string[];
+        /** @description `updatedAt` is none of (comma list, at most 100) */
+        'updatedAt[nin]'?: string[];
+      };
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+      };
+      path: {
+        /** @description The id of the Algo */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of the listing, in sort order */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Link: components['headers']['Link'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRunPage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  createAlgoRuns: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The id of the Algo */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AlgoRunCreate'] | components['schemas']['AlgoRunCreate'][];
+      };
+    };
+    responses: {
+      /** @description Created: the object (for one) or `{ data }` (for an array) */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Location: components['headers']['Location'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'] | components['schemas']['AlgoRunCreated'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listRecordingRuns: {
+    parameters: {
+      query?: {
+        /** @description Page size */
+        limit?: number;
+        /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
+        cursor?: string;
+        /** @description Sort keys, `-` for descending; the id is always the final tie-breaker. Default: createdAt */
+        sort?: ('status' | '-status' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt')[];
+        /** @description Return only these fields (`id` is always included) */
+        fields?: (
+          | 'id'
+          | 'userId'
+          | 'algoId'
+          | 'recordingId'
+          | 'status'
+          | 'attempts'
+          | 'maxAttempts'
+          | 'availableAt'
+          | 'workerId'
+          | 'workerName'
+          | 'leaseSeconds'
+          | 'leaseExpiresAt'
+          | 'heartbeatAt'
+          | 'progress'
+          | 'progressMessage'
+          | 'startedAt'
+          | 'finishedAt'
+          | 'createdAt'
+          | 'updatedAt'
+          | 'parameters'
+          | 'result'
+          | 'error'
+        )[];
+        /** @description Relations to embed in each item */
+        include?: ('algo' | 'recording' | 'user')[];
+        /** @description `true` adds `page.total`, the exact size of the filtered set */
+        count?: boolean;
+        /** @description `id` equals (short for `id[eq]`) */
+        id?: string;
+        /** @description `id` equals */
+        'id[eq]'?: string;
+        /** @description `id` differs from */
+        'id[ne]'?: string;
+        /** @description `id` greater than */
+        'id[gt]'?: string;
+        /** @description `id` greater than or equal to */
+        'id[gte]'?: string;
+        /** @description `id` less than */
+        'id[lt]'?: string;
+        /** @description `id` less than or equal to */
+        'id[lte]'?: string;
+        /** @description `id` is one of (comma list, at most 100) */
+        'id[in]'?: string[];
+        /** @description `id` is none of (comma list, at most 100) */
+        'id[nin]'?: string[];
+        /** @description `userId` equals (short for `userId[eq]`) */
+        userId?: string;
+        /** @description `userId` equals */
+        'userId[eq]'?: string;
+        /** @description `userId` differs from */
+        'userId[ne]'?: string;
+        /** @description `userId` greater than */
+        'userId[gt]'?: string;
+        /** @description `userId` greater than or equal to */
+        'userId[gte]'?: string;
+        /** @description `userId` less than */
+        'userId[lt]'?: string;
+        /** @description `userId` less than or equal to */
+        'userId[lte]'?: string;
+        /** @description `userId` is one of (comma list, at most 100) */
+        'userId[in]'?: string[];
+        /** @description `userId` is none of (comma list, at most 100) */
+        'userId[nin]'?: string[];
+        /** @description `algoId` equals (short for `algoId[eq]`) */
+        algoId?: string;
+        /** @description `algoId` equals */
+        'algoId[eq]'?: string;
+        /** @description `algoId` differs from */
+        'algoId[ne]'?: string;
+        /** @description `algoId` greater than */
+        'algoId[gt]'?: string;
+        /** @description `algoId` greater than or equal to */
+        'algoId[gte]'?: string;
+        /** @description `algoId` less than */
+        'algoId[lt]'?: string;
+        /** @description `algoId` less than or equal to */
+        'algoId[lte]'?: string;
+        /** @description `algoId` is one of (comma list, at most 100) */
+        'algoId[in]'?: string[];
+        /** @description `algoId` is none of (comma list, at most 100) */
+        'algoId[nin]'?: string[];
+        /** @description `recordingId` equals (short for `recordingId[eq]`) */
+        recordingId?: string;
+        /** @description `recordingId` equals */
+        'recordingId[eq]'?: string;
+        /** @description `recordingId` differs from */
+        'recordingId[ne]'?: string;
+        /** @description `recordingId` greater than */
+        'recordingId[gt]'?: string;
+        /** @description `recordingId` greater than or equal to */
+        'recordingId[gte]'?: string;
+        /** @description `recordingId` less than */
+        'recordingId[lt]'?: string;
+        /** @description `recordingId` less than or equal to */
+        'recordingId[lte]'?: string;
+        /** @description `recordingId` is one of (comma list, at most 100) */
+        'recordingId[in]'?: string[];
+        /** @description `recordingId` is none of (comma list, at most 100) */
+        'recordingId[nin]'?: string[];
+        /** @description `status` equals (short for `status[eq]`) */
+        status?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+        /** @description `status` equals */
+        'status[eq]'?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+        /** @description `status` differs from */
+        'status[ne]'?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+        /** @description `status` is one of (comma list, at most 100) */
+        'status[in]'?: ('QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED')[];
+        /** @description `status` is none of (comma list, at most 100) */
+        'status[nin]'?: ('QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED')[];
+        /** @description `attempts` equals (short for `attempts[eq]`) */
+        attempts?: number;
+        /** @description `attempts` equals */
+        'attempts[eq]'?: number;
+        /** @description `attempts` differs from */
+        'attempts[ne]'?: number;
+        /** @description `attempts` greater than */
+        'attempts[gt]'?: number;
+        /** @description `attempts` greater than or equal to */
+        'attempts[gte]'?: number;
+        /** @description `attempts` less than */
+        'attempts[lt]'?: number;
+        /** @description `attempts` less than or equal to */
+        'attempts[lte]'?: number;
+        /** @description `attempts` is one of (comma list, at most 100) */
+        'attempts[in]'?: number[];
+        /** @description `attempts` is none of (comma list, at most 100) */
+        'attempts[nin]'?: number[];
+        /** @description `maxAttempts` equals (short for `maxAttempts[eq]`) */
+        maxAttempts?: number;
+        /** @description `maxAttempts` equals */
+        'maxAttempts[eq]'?: number;
+        /** @description `maxAttempts` differs from */
+        'maxAttempts[ne]'?: number;
+        /** @description `maxAttempts` greater than */
+        'maxAttempts[gt]'?: number;
+        /** @description `maxAttempts` greater than or equal to */
+        'maxAttempts[gte]'?: number;
+        /** @description `maxAttempts` less than */
+        'maxAttempts[lt]'?: number;
+        /** @description `maxAttempts` less than or equal to */
+        'maxAttempts[lte]'?: number;
+        /** @description `maxAttempts` is one of (comma list, at most 100) */
+        'maxAttempts[in]'?: number[];
+        /** @description `maxAttempts` is none of (comma list, at most 100) */
+        'maxAttempts[nin]'?: number[];
+        /** @description `availableAt` equals (short for `availableAt[eq]`) */
+        availableAt?: string;
+        /** @description `availableAt` equals */
+        'availableAt[eq]'?: string;
+        /** @description `availableAt` differs from */
+        'availableAt[ne]'?: string;
+        /** @description `availableAt` greater than */
+        'availableAt[gt]'?: string;
+        /** @description `availableAt` greater than or equal to */
+        'availableAt[gte]'?: string;
+        /** @description `availableAt` less than */
+        'availableAt[lt]'?: string;
+        /** @description `availableAt` less than or equal to */
+        'availableAt[lte]'?: string;
+        /** @description `availableAt` is one of (comma list, at most 100) */
+        'availableAt[in]'?: string[];
+        /** @description `availableAt` is none of (comma list, at most 100) */
+        'availableAt[nin]'?: string[];
+        /** @description `workerId` equals (short for `workerId[eq]`) */
+        workerId?: string;
+        /** @description `workerId` equals */
+        'workerId[eq]'?: string;
+        /** @description `workerId` differs from */
+        'workerId[ne]'?: string;
+        /** @description `workerId` greater than */
+        'workerId[gt]'?: string;
+        /** @description `workerId` greater than or equal to */
+        'workerId[gte]'?: string;
+        /** @description `workerId` less than */
+        'workerId[lt]'?: string;
+        /** @description `workerId` less than or equal to */
+        'workerId[lte]'?: string;
+        /** @description `workerId` is one of (comma list, at most 100) */
+        'workerId[in]'?: string[];
+        /** @description `workerId` is none of (comma list, at most 100) */
+        'workerId[nin]'?: string[];
+        /** @description `workerId` is null (true) or is not null (false) */
+        'workerId[isNull]'?: boolean;
+        /** @description `workerName` equals (short for `workerName[eq]`) */
+        workerName?: string;
+        /** @description `workerName` equals */
+        'workerName[eq]'?: string;
+        /** @description `workerName` differs from */
+        'workerName[ne]'?: string;
+        /** @description `workerName` greater than */
+        'workerName[gt]'?: string;
+        /** @description `workerName` greater than or equal to */
+        'workerName[gte]'?: string;
+        /** @description `workerName` less than */
+        'workerName[lt]'?: string;
+        /** @description `workerName` less than or equal to */
+        'workerName[lte]'?: string;
+        /** @description `workerName` is one of (comma list, at most 100) */
+        'workerName[in]'?: string[];
+        /** @description `workerName` is none of (comma list, at most 100) */
+        'workerName[nin]'?: string[];
+        /** @description `workerName` contains (case-sensitive; `%` and `_` match themselves) */
+        'workerName[contains]'?: string;
+        /** @description `workerName` contains (case-insensitive; `%` and `_` match themselves) */
+        'workerName[icontains]'?: string;
+        /** @description `workerName` starts with (`%` and `_` match themselves) */
+        'workerName[startsWith]'?: string;
+        /** @description `workerName` is null (true) or is not null (false) */
+        'workerName[isNull]'?: boolean;
+        /** @description `leaseSeconds` equals (short for `leaseSeconds[eq]`) */
+        leaseSeconds?: number;
+        /** @description `leaseSeconds` equals */
+        'leaseSeconds[eq]'?: number;
+        /** @description `leaseSeconds` differs from */
+        'leaseSeconds[ne]'?: number;
+        /** @description `leaseSeconds` greater than */
+        'leaseSeconds[gt]'?: number;
+        /** @description `leaseSeconds` greater than or equal to */
+        'leaseSeconds[gte]'?: number;
+        /** @description `leaseSeconds` less than */
+        'leaseSeconds[lt]'?: number;
+        /** @description `leaseSeconds` less than or equal to */
+        'leaseSeconds[lte]'?: number;
+        /** @description `leaseSeconds` is one of (comma list, at most 100) */
+        'leaseSeconds[in]'?: number[];
+        /** @description `leaseSeconds` is none of (comma list, at most 100) */
+        'leaseSeconds[nin]'?: number[];
+        /** @description `leaseSeconds` is null (true) or is not null (false) */
+        'leaseSeconds[isNull]'?: boolean;
+        /** @description `leaseExpiresAt` equals (short for `leaseExpiresAt[eq]`) */
+        leaseExpiresAt?: string;
+        /** @description `leaseExpiresAt` equals */
+        'leaseExpiresAt[eq]'?: string;
+        /** @description `leaseExpiresAt` differs from */
+        'leaseExpiresAt[ne]'?: string;
+        /** @description `leaseExpiresAt` greater than */
+        'leaseExpiresAt[gt]'?: string;
+        /** @description `leaseExpiresAt` greater than or equal to */
+        'leaseExpiresAt[gte]'?: string;
+        /** @description `leaseExpiresAt` less than */
+        'leaseExpiresAt[lt]'?: string;
+        /** @description `leaseExpiresAt` less than or equal to */
+        'leaseExpiresAt[lte]'?: string;
+        /** @description `leaseExpiresAt` is one of (comma list, at most 100) */
+        'leaseExpiresAt[in]'?: string[];
+        /** @description `leaseExpiresAt` is none of (comma list, at most 100) */
+        'leaseExpiresAt[nin]'?: string[];
+        /** @description `leaseExpiresAt` is null (true) or is not null (false) */
+        'leaseExpiresAt[isNull]'?: boolean;
+        /** @description `heartbeatAt` equals (short for `heartbeatAt[eq]`) */
+        heartbeatAt?: string;
+        /** @description `heartbeatAt` equals */
+        'heartbeatAt[eq]'?: string;
+        /** @description `heartbeatAt` differs from */
+        'heartbeatAt[ne]'?: string;
+        /** @description `heartbeatAt` greater than */
+        'heartbeatAt[gt]'?: string;
+        /** @description `heartbeatAt` greater than or equal to */
+        'heartbeatAt[gte]'?: string;
+        /** @description `heartbeatAt` less than */
+        'heartbeatAt[lt]'?: string;
+        /** @description `heartbeatAt` less than or equal to */
+        'heartbeatAt[lte]'?: string;
+        /** @description `heartbeatAt` is one of (comma list, at most 100) */
+        'heartbeatAt[in]'?: string[];
+        /** @description `heartbeatAt` is none of (comma list, at most 100) */
+        'heartbeatAt[nin]'?: string[];
+        /** @description `heartbeatAt` is null (true) or is not null (false) */
+        'heartbeatAt[isNull]'?: boolean;
+        /** @description `progress` equals (short for `progress[eq]`) */
+        progress?: number;
+        /** @description `progress` equals */
+        'progress[eq]'?: number;
+        /** @description `progress` differs from */
+        'progress[ne]'?: number;
+        /** @description `progress` greater than */
+        'progress[gt]'?: number;
+        /** @description `progress` greater than or equal to */
+        'progress[gte]'?: number;
+        /** @description `progress` less than */
+        'progress[lt]'?: number;
+        /** @description `progress` less than or equal to */
+        'progress[lte]'?: number;
+        /** @description `progress` is one of (comma list, at most 100) */
+        'progress[in]'?: number[];
+        /** @description `progress` is none of (comma list, at most 100) */
+        'progress[nin]'?: number[];
+        /** @description `progress` is null (true) or is not null (false) */
+        'progress[isNull]'?: boolean;
+        /** @description `progressMessage` equals (short for `progressMessage[eq]`) */
+        progressMessage?: string;
+        /** @description `progressMessage` equals */
+        'progressMessage[eq]'?: string;
+        /** @description `progressMessage` differs from */
+        'progressMessage[ne]'?: string;
+        /** @description `progressMessage` greater than */
+        'progressMessage[gt]'?: string;
+        /** @description `progressMessage` greater than or equal to */
+        'progressMessage[gte]'?: string;
+        /** @description `progressMessage` less than */
+        'progressMessage[lt]'?: string;
+        /** @description `progressMessage` less than or equal to */
+        'progressMessage[lte]'?: string;
+        /** @description `progressMessage` is one of (comma list, at most 100) */
+        'progressMessage[in]'?: string[];
+        /** @description `progressMessage` is none of (comma list, at most 100) */
+        'progressMessage[nin]'?: string[];
+        /** @description `progressMessage` contains (case-sensitive; `%` and `_` match themselves) */
+        'progressMessage[contains]'?: string;
+        /** @description `progressMessage` contains (case-insensitive; `%` and `_` match themselves) */
+        'progressMessage[icontains]'?: string;
+        /** @description `progressMessage` starts with (`%` and `_` match themselves) */
+        'progressMessage[startsWith]'?: string;
+        /** @description `progressMessage` is null (true) or is not null (false) */
+        'progressMessage[isNull]'?: boolean;
+        /** @description `startedAt` equals (short for `startedAt[eq]`) */
+        startedAt?: string;
+        /** @description `startedAt` equals */
+        'startedAt[eq]'?: string;
+        /** @description `startedAt` differs from */
+        'startedAt[ne]'?: string;
+        /** @description `startedAt` greater than */
+        'startedAt[gt]'?: string;
+        /** @description `startedAt` greater than or equal to */
+        'startedAt[gte]'?: string;
+        /** @description `startedAt` less than */
+        'startedAt[lt]'?: string;
+        /** @description `startedAt` less than or equal to */
+        'startedAt[lte]'?: string;
+        /** @description `startedAt` is one of (comma list, at most 100) */
+        'startedAt[in]'?: string[];
+        /** @description `startedAt` is none of (comma list, at most 100) */
+        'startedAt[nin]'?: string[];
+        /** @description `startedAt` is null (true) or is not null (false) */
+        'startedAt[isNull]'?: boolean;
+        /** @description `finishedAt` equals (short for `finishedAt[eq]`) */
+        finishedAt?: string;
+        /** @description `finishedAt` equals */
+        'finishedAt[eq]'?: string;
+        /** @description `finishedAt` differs from */
+        'finishedAt[ne]'?: string;
+        /** @description `finishedAt` greater than */
+        'finishedAt[gt]'?: string;
+        /** @description `finishedAt` greater than or equal to */
+        'finishedAt[gte]'?: string;
+        /** @description `finishedAt` less than */
+        'finishedAt[lt]'?: string;
+        /** @description `finishedAt` less than or equal to */
+        'finishedAt[lte]'?: string;
+        /** @description `finishedAt` is one of (comma list, at most 100) */
+        'finishedAt[in]'?: string[];
+        /** @description `finishedAt` is none of (comma list, at most 100) */
+        'finishedAt[nin]'?: string[];
+        /** @description `finishedAt` is null (true) or is not null (false) */
+        'finishedAt[isNull]'?: boolean;
+        /** @description `createdAt` equals (short for `createdAt[eq]`) */
+        createdAt?: string;
+        /** @description `createdAt` equals */
+        'createdAt[eq]'?: string;
+        /** @description `createdAt` differs from */
+        'createdAt[ne]'?: string;
+        /** @description `createdAt` greater than */
+        'createdAt[gt]'?: string;
+        /** @description `createdAt` greater than or equal to */
+        'createdAt[gte]'?: string;
+        /** @description `createdAt` less than */
+        'createdAt[lt]'?: string;
+        /** @description `createdAt` less than or equal to */
+        'createdAt[lte]'?: string;
+        /** @description `createdAt` is one of (comma list, at most 100) */
+        'createdAt[in]'?: string[];
+        /** @description `createdAt` is none of (comma list, at most 100) */
+        'createdAt[nin]'?: string[];
+        /** @description `updatedAt` equals (short for `updatedAt[eq]`) */
+        updatedAt?: string;
+        /** @description `updatedAt` equals */
+        'updatedAt[eq]'?: string;
+        /** @description `updatedAt` differs from */
+        'updatedAt[ne]'?: string;
+        /** @description `updatedAt` greater than */
+        'updatedAt[gt]'?: string;
+        /** @description `updatedAt` greater than or equal to */
+        'updatedAt[gte]'?: string;
+        /** @description `updatedAt` less than */
+        'updatedAt[lt]'?: string;
+        /** @description `updatedAt` less than or equal to */
+        'updatedAt[lte]'?: string;
+        /** @description `updatedAt` is one of (comma list, at most 100) */
+        'updatedAt[in]'?: string[];
+        /** @description `updatedAt` is none of (comma list, at most 100) */
+        'updatedAt[nin]'?: string[];
+      };
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of the listing, in sort order */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Link: components['headers']['Link'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRunPage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  cancelRun: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The id of the AlgoRun */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description The cancelled run */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  claimRuns: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /**
+           * @description Runs to claim at most (1–50)
+           * @default 1
+           */
+          limit?: number;
+          /**
+           * @description Long polling: wait up to this many seconds for work before answering 204 (at most 30)
+           * @default 0
+           */
+          waitSeconds?: number;
+          /** @description Lease length; default RUNS_LEASE (60 s) */
+          leaseSeconds?: number;
+          /** @description Only runs of these algos (a name alone: any of its versions) */
+          algos?: {
+            name: string;
+            version?: string;
+          }[];
+          /** @description What the worker calls itself (host, process), shown on the run */
+          worker?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The claimed runs */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunLeases'];
+        };
+      };
+      /** @description No run to claim (within `waitSeconds`) */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  heartbeatRun: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The id of the AlgoRun */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * Format: uuid
+           * @description The `leaseId` of the claim: a report with another lease is a 409
+           */
+          leaseId: string;
+          /** @description How far the run is, from 0 to 1 */
+          progress?: number;
+          /** @description What the worker is doing, for people watching the run */
+          message?: string | null;
+          /** @description A new lease length from now on; default the claim’s */
+          leaseSeconds?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The run */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  completeRun: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The id of the AlgoRun */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * Format: uuid
+           * @description The `leaseId` of the claim: a report with another lease is a 409
+           */
+          leaseId: string;
+          /** @description What the algorithm produced: any JSON value of at most 64 KiB */
+          result?:
+            | string
+            | number
+            | boolean
+            | null
+            | components['schemas']['JsonValue'][]
+            | {
+                [key: string]: components['schemas']['JsonValue'];
+              };
+          /** @description What the worker is doing, for people watching the run */
+          message?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The run */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  failRun: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The id of the AlgoRun */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * Format: uuid
+           * @description The `leaseId` of the claim: a report with another lease is a 409
+           */
+          leaseId: string;
+          error: {
+            message: string;
+            code?: string;
+            details?: components['schemas']['JsonValue'];
+          };
+          /**
+           * @description true (default): back to the queue with backoff while attempts remain; false: FAILED now
+           * @default true
+           */
+          retryable?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The run */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       422: components['responses']['Unprocessable'];

@@ -5,7 +5,7 @@
 import { currentRequestId } from '../core/context';
 import type { Prisma } from '../generated/prisma/client';
 
-export type EntityType = 'user' | 'session' | 'recording' | 'algo' | 'apikey';
+export type EntityType = 'user' | 'session' | 'recording' | 'algo' | 'apikey' | 'run';
 
 export interface AuditEvent {
   actorId: string | null;
