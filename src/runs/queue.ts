@@ -110,6 +110,16 @@ export class RunQueue {
     });
   }
 
+  /** Milliseconds until the next run this claim could take becomes available (0: now); undefined when none is queued. */
+  async nextAvailableIn(db: Db, p: Principal, input: ClaimInput): Promise<number | undefined> {
+    const [row] = await db.$queryRawUnsafe<Array<{ ms: number | null }>>(
+      this.sql.nextAvailable,
+      isAdmin(p) ? null : p.userId,
+      input.algos ? JSON.stringify(input.algos) : null,
+    );
+    return row?.ms === null || row?.ms === undefined ? undefined : Math.max(0, row.ms);
+  }
+
   async heartbeat(db: Db, p: Principal, id: string, input: HeartbeatInput): Promise<RunRow> {
     const rows = await db.$queryRawUnsafe<RunRow[]>(
       this.sql.heartbeat,

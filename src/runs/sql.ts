@@ -32,6 +32,15 @@ const failedChanges = (heldBy: string): string => `jsonb_build_object(
   'after', jsonb_build_object('status', c.status, 'attempts', c.attempts, 'maxAttempts', c."maxAttempts", 'error', c.error)
     || CASE WHEN c.status = 'QUEUED' THEN jsonb_build_object('availableAt', c."availableAt") ELSE jsonb_build_object('finishedAt', c."finishedAt") END)`;
 
+/** QUEUED runs of the algos a worker may take: $1 algo owner (NULL: any), $2 algo filter [{name, version?}] (NULL: any). */
+const claimable = (S: string): string => `
+  ${S}."AlgoRun" r JOIN ${S}."Algo" a ON a.id = r."algoId"
+   WHERE r.status = 'QUEUED'
+     AND ($1::uuid IS NULL OR a."ownerId" = $1::uuid)
+     AND ($2::jsonb IS NULL OR EXISTS (
+           SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS f(name text, version text)
+            WHERE f.name = a.name AND (f.version IS NULL OR f.version = a.version)))`;
+
 /** The run held by lease $2 of worker key $3 (and only while it is RUNNING). */
 const HELD = `r.id = $1::uuid AND r."leaseId" = $2::uuid AND r."workerId" = $3::uuid AND r.status = 'RUNNING'`;
 
@@ -43,12 +52,7 @@ export function statements(S: string) {
      */
     claim: `
       WITH picked AS (
-        SELECT r.id FROM ${S}."AlgoRun" r JOIN ${S}."Algo" a ON a.id = r."algoId"
-         WHERE r.status = 'QUEUED' AND r."availableAt" <= now()
-           AND ($1::uuid IS NULL OR a."ownerId" = $1::uuid)
-           AND ($2::jsonb IS NULL OR EXISTS (
-                 SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS f(name text, version text)
-                  WHERE f.name = a.name AND (f.version IS NULL OR f.version = a.version)))
+        SELECT r.id FROM ${claimable(S)} AND r."availableAt" <= now()
          ORDER BY r."availableAt", r.id
          LIMIT $3::int
          FOR UPDATE OF r SKIP LOCKED
@@ -76,6 +80,9 @@ export function statements(S: string) {
              (rec."contentKey" IS NOT NULL) AS "recording.hasContent"
         FROM changed c JOIN ${S}."Algo" a ON a.id = c."algoId" JOIN ${S}."Recording" rec ON rec.id = c."recordingId"
        ORDER BY c."availableAt", c.id`,
+
+    /** In how many ms the next run the worker may take becomes available ($1, $2 as for claim); NULL: none queued. */
+    nextAvailable: `SELECT (EXTRACT(EPOCH FROM (min(r."availableAt") - now())) * 1000)::float8 AS ms FROM ${claimable(S)}`,
 
     /** $1 run, $2 lease, $3 worker key, $4 new lease seconds (NULL: keep), $5 progress (NULL: keep), $6 set message?, $7 message. */
     heartbeat: `

@@ -67,7 +67,9 @@ export function workerRoutes(deps: RunRouteDeps & { wakeups?: RunWakeups }): Rou
         if (response) return send(res, response, 'replayed' in response);
         const left = deadline - Date.now();
         if (left <= 0 || !deps.wakeups || deps.wakeups.isClosed) break;
-        await deps.wakeups.wait(Math.min(left, deps.wakeups.pollMs), gone.signal);
+        // A retried run becomes available when its backoff ends, which no notification announces.
+        const next = (await queue.nextAvailableIn(deps.prisma, p, input)) ?? Infinity;
+        await deps.wakeups.wait(Math.min(left, deps.wakeups.pollMs, next + 5), gone.signal);
       }
       if (!gone.signal.aborted) res.status(204).end();
     })
