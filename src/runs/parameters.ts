@@ -78,7 +78,13 @@ function draftOf(schema: AnySchemaObject, at: string): Draft | FieldError {
 }
 
 const pathOf = (at: string, pointer: string): string =>
-  pointer ? `${at}${pointer.split('/').slice(1).map((s) => `.${s.replace(/~1/g, '/').replace(/~0/g, '~')}`).join('')}` : at;
+  pointer
+    ? `${at}${pointer
+        .split('/')
+        .slice(1)
+        .map((s) => `.${s.replace(/~1/g, '/').replace(/~0/g, '~')}`)
+        .join('')}`
+    : at;
 
 function describe(e: ErrorObject): string {
   if (e.keyword === 'additionalProperties') return `must not have the property "${String(e.params.additionalProperty)}"`;

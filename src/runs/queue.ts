@@ -186,7 +186,13 @@ export class RunQueue {
    * idempotent); a finished one is a 409. `find` reads the run as the caller may see it (404 otherwise).
    */
   async cancel(db: Db, p: Principal, id: string, find: () => Promise<Record<string, unknown>>): Promise<RunRow> {
-    const rows = await db.$queryRawUnsafe<RunRow[]>(this.sql.cancel, id, isAdmin(p) ? null : p.userId, p.userId, currentRequestId() ?? null);
+    const rows = await db.$queryRawUnsafe<RunRow[]>(
+      this.sql.cancel,
+      id,
+      isAdmin(p) ? null : p.userId,
+      p.userId,
+      currentRequestId() ?? null,
+    );
     if (rows[0]) {
       recordRunEvents('cancelled', 1);
       return runOf(rows[0]);
