@@ -44,7 +44,11 @@ describe('the worker protocol', () => {
   }
 
   beforeAll(async () => {
-    t = startTestApp({ RUNS_RETRY_BACKOFF: `${BACKOFF_MS}ms`, RUNS_RETRY_BACKOFF_MAX: `${BACKOFF_MS * 2}ms` });
+    t = startTestApp(
+      { RUNS_RETRY_BACKOFF: `${BACKOFF_MS}ms`, RUNS_RETRY_BACKOFF_MAX: `${BACKOFF_MS * 2}ms` },
+      {},
+      { runNotifications: true },
+    );
     queue = new RunQueue(t.db.schema, t.config.runs);
   });
   beforeEach(async () => {

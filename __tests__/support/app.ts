@@ -35,8 +35,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** `extra.tokenCache: undefined` builds an app without the token cache. */
-export function startTestApp(env: Record<string, string> = {}, extra: Partial<AppDeps> = {}): TestApp {
+/**
+ * `extra.tokenCache: undefined` builds an app without the token cache. `runNotifications` starts
+ * the LISTEN connection that wakes long-polling run claims (otherwise they re-poll every second).
+ */
+export function startTestApp(
+  env: Record<string, string> = {},
+  extra: Partial<AppDeps> = {},
+  options: { runNotifications?: boolean } = {},
+): TestApp {
   const config = testConfig(env);
   const url = config.database.url as string;
   const db = connectDatabase({ ...config.database, url });
@@ -46,7 +53,7 @@ export function startTestApp(env: Record<string, string> = {}, extra: Partial<Ap
         startTokenCache({ url, pool: db.pool, writes: db.writes, probeTimeoutMs: 20_000 })
       : undefined;
   const runs =
-    process.env.BACKENDAPI_TEST_EXTERNAL === '1' && !('runWakeups' in extra)
+    options.runNotifications && process.env.BACKENDAPI_TEST_EXTERNAL === '1'
       ? startRunWakeups({ url, pool: db.pool, probeTimeoutMs: 20_000 })
       : undefined;
   const app = createApp({ config, db, tokenCache: tokens?.cache, runWakeups: runs?.wakeups, ...extra });
