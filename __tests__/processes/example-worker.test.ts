@@ -4,18 +4,18 @@
  * recordings with their duration and RMS, fail (for good) the runs it cannot do, and exit 0 with
  * --once when the queue is empty. Every response it receives is checked against the OpenAPI document.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { startTestApp, testDatabaseUrl, truncateAll, type TestApp } from '../support/app';
-import { expectLoggedExchangesConform } from '../support/contract-hook';
+import { startTestApp, truncateAll, type TestApp } from '../support/app';
+import { exampleRunner, startServer } from '../support/example-client';
 import { authHeader, createUser } from '../support/factories';
-import { ROOT, startService, type Started } from '../support/process';
 import { createAlgo, createRecording, startRuns, workerKey } from '../support/runs';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'backendapi-wav-worker-'));
+const example = exampleRunner('examples/wav_worker.ts');
+const runWorker = (env: Record<string, string>, args: string[]) => example.run(env, args);
 
 /** A PCM WAV file: `channels[c](i)` is channel c's sample i in [-1, 1]. */
 function wav(rate: number, frames: number, bits: 16 | 24, channels: Array<(i: number) => number>): Buffer {
@@ -40,43 +40,19 @@ function wav(rate: number, frames: number, bits: 16 | 24, channels: Array<(i: nu
   return Buffer.concat([head, data]);
 }
 
-function runWorker(env: Record<string, string>, args: string[]): Promise<{ code: number | null; output: string; responses: number }> {
-  const log = path.join(dir, `exchanges-${Date.now()}.jsonl`);
-  const preload = ['--require', require.resolve('tsx/cjs'), '--require', path.join(__dirname, '..', 'support', 'exchange-log.ts')];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...preload, 'examples/wav_worker.ts', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', BACKENDAPI_EXCHANGE_LOG: log, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, output, responses: expectLoggedExchangesConform(log) }));
-  });
-}
-
 describe('examples/wav_worker.ts against a running server', () => {
   let t: TestApp;
-  let service: Started;
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let baseUrl: string;
   beforeAll(async () => {
     t = startTestApp();
-    service = await startService(
-      process.execPath,
-      ['--require', require.resolve('tsx/cjs'), 'src/main.ts'],
-      { DATABASE_URL: testDatabaseUrl(), PORT: '0', HOST: '127.0.0.1', MIGRATE_ON_START: 'false', STORAGE_DIR: path.join(dir, 'content') },
-      60_000,
-    );
-    baseUrl = `http://127.0.0.1:${service.port}`;
+    server = await startServer({ MIGRATE_ON_START: 'false', STORAGE_DIR: path.join(dir, 'content') });
+    baseUrl = server.baseUrl;
   }, 70_000);
   afterAll(async () => {
-    if (service?.child.exitCode === null) {
-      service.child.kill('SIGTERM');
-      await service.exited;
-    }
+    await server?.stop();
     await t.close();
+    example.remove();
     rmSync(dir, { recursive: true, force: true });
   });
 

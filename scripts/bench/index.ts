@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { runLoad, SCENARIOS, type ScenarioName, type ScenarioData } from './load';
 import { combine, summarizeProfile, table, targets, type Measured, type Pair } from './report';
 import { migrate, recreateDatabase, seed } from './seed';
-import { compiledAvailable, entry, freePort, ROOT, startServer, type Server, type StartMode, type Stopped } from './servers';
+import { apiEnv, compiledAvailable, entry, freePort, ROOT, startServer, type Server, type StartMode, type Stopped } from './servers';
 import { CONTENT_SCENARIOS, runContentBench, type ContentResults, type ContentScenario } from './content';
 import { RUN_SCENARIOS, runRunsBench, type RunResults, type RunScenario } from './runs';
 import { MAIN_VARIANT, parseVariants, startOtlpSink, telemetryTable, telemetryTargets, variantEnv, type VariantRun } from './telemetry';
@@ -144,25 +144,18 @@ async function main(): Promise<void> {
   const profileDir = path.join(outDir, `${stamp}-profile`);
   const apiArgs = [...(flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...entry(mode, 'src/main.ts')];
   const sink = await startOtlpSink();
-  const apiEnv = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: url,
-    MIGRATE_ON_START: 'false',
-    HOST: '127.0.0.1',
-  };
+  const baseEnv = apiEnv(url);
   const api = await startServer(
     'api',
     apiArgs,
-    { ...apiEnv, ...variantEnv(MAIN_VARIANT, sink.url) },
+    { ...baseEnv, ...variantEnv(MAIN_VARIANT, sink.url) },
     await freePort(),
     path.join(outDir, `${stamp}-api.log`),
   );
   // The other variants: the same API in other configurations (scripts/bench/telemetry.ts).
   const extras: Server[] = [];
   for (const variant of variants.filter((v) => v !== MAIN_VARIANT)) {
-    const env = { ...apiEnv, ...variantEnv(variant, sink.url) };
+    const env = { ...baseEnv, ...variantEnv(variant, sink.url) };
     extras.push(
       await startServer(variant, entry(mode, 'src/main.ts'), env, await freePort(), path.join(outDir, `${stamp}-${variant}.log`)),
     );

@@ -14,7 +14,7 @@ import autocannon from 'autocannon';
 import { generateToken } from '../../src/auth/tokens';
 import { parsePgUrl, quoteIdent } from '../../src/db/pg-url';
 import { statements } from '../../src/runs/sql';
-import { entry, freePort, startServer, type StartMode } from './servers';
+import { apiEnv, entry, freePort, startServer, type StartMode } from './servers';
 
 export const RUN_SCENARIOS = ['runs-throughput', 'runs-claim-empty'] as const;
 export type RunScenario = (typeof RUN_SCENARIOS)[number];
@@ -115,16 +115,8 @@ export async function runRunsBench(o: RunBenchOptions): Promise<RunResults> {
   const results: RunResults = {};
   const admin = new pg.Client(parsePgUrl(o.url).config);
   await admin.connect();
-  const env = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: o.url,
-    MIGRATE_ON_START: 'false',
-    HOST: '127.0.0.1',
-    // Any free port: another service on this machine may hold the default one.
-    METRICS_PORT: '0',
-  };
+  // Metrics on any free port: another service on this machine may hold the default one.
+  const env = { ...apiEnv(o.url), METRICS_PORT: '0' };
   const api = await startServer('api', entry(o.mode, 'src/main.ts'), env, await freePort(), `${o.outDir}/${o.stamp}-runs-api.log`);
   const pool = new pg.Pool({ ...parsePgUrl(o.url).config, max: WORKERS });
   const sql = statements(quoteIdent(parsePgUrl(o.url).schema));
