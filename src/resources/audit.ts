@@ -9,7 +9,10 @@ export type EntityType = 'user' | 'session' | 'recording' | 'algo' | 'apikey' | 
 
 export interface AuditEvent {
   actorId: string | null;
-  /** `<entityType>.<verb>`: created, updated, deleted; user.login, user.login_failed, apikey.revoked. */
+  /**
+   * `<entityType>.<verb>`: created, updated, deleted; user.login, user.login_failed, apikey.revoked;
+   * run.claimed, run.succeeded, run.failed, run.lease_expired, run.cancelled (src/runs/sql.ts).
+   */
   action: string;
   entityType: EntityType;
   entityId: string;
