@@ -21,6 +21,7 @@ import { openApiDocument } from './api/openapi';
 import { takesRawBody } from './api/raw-body';
 import { createContentStore, type ContentStore } from './storage';
 import { requestMetrics } from './telemetry/http-metrics';
+import type { RunWakeups } from './runs/wakeups';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -31,6 +32,8 @@ export interface AppDeps {
   extraChecks?: Array<() => CheckResult | Promise<CheckResult>>;
   /** Where recordings' files are kept; by default the store the configuration names. */
   store?: ContentStore;
+  /** Wakes long-polling run claims when runs are queued (src/runs/wakeups.ts); without it they re-poll every second. */
+  runWakeups?: RunWakeups;
 }
 
 export function createApp(deps: AppDeps): Express {

@@ -22,6 +22,9 @@ import { startContentSweep } from './content/sweep';
 import { serveMetrics } from './telemetry/metrics-server';
 import { stopTracing } from './telemetry/tracing-switch';
 import { startTokenCache } from './auth/token-invalidation';
+import { startRunWakeups } from './runs/wakeups';
+import { RunQueue } from './runs/queue';
+import { startLeaseSweep } from './runs/sweep';
 
 function readConfig(): Readonly<Config> {
   loadDotenv();
@@ -55,6 +58,8 @@ async function main(config: Readonly<Config>): Promise<void> {
   // hear nothing, so tokens are read on every request there (docs/scaling.md).
   const tokens = target.maxConnections === 1 ? undefined : startTokenCache({ url: target.url, pool: db.pool, writes: db.writes });
   if (!tokens) logger.info('token cache off on a PGlite server: every request reads its token');
+  // Long-polling run claims are woken by NOTIFY (not on PGlite, for the same reason: they re-poll).
+  const runWakeups = target.maxConnections === 1 ? undefined : startRunWakeups({ url: target.url, pool: db.pool });
   let draining = false;
   const { tunnel } = target;
   const store = createContentStore(config.storage);
@@ -63,6 +68,7 @@ async function main(config: Readonly<Config>): Promise<void> {
     db,
     store,
     tokenCache: tokens?.cache,
+    runWakeups: runWakeups?.wakeups,
     extraChecks: [
       () => ({ name: 'shutdown', ok: !draining, detail: draining ? 'draining' : undefined }),
       // through an SSH tunnel: its state (open, or reconnecting and why)
@@ -83,6 +89,8 @@ async function main(config: Readonly<Config>): Promise<void> {
     60 * 60 * 1000,
   ).unref();
   const stopContentSweep = startContentSweep({ prisma: db.prisma, store }, config.content.sweepIntervalMs);
+  // Runs whose worker stopped reporting go back to the queue (any instance may do it).
+  const stopLeaseSweep = startLeaseSweep(db.prisma, new RunQueue(db.schema, config.runs), config.runs.sweepIntervalMs);
   const server: Server = app.listen(config.http.port, config.http.host);
   // Node cuts every request after 5 minutes by default, which would end large uploads; a stalled
   // upload is ended by CONTENT_IDLE_TIMEOUT instead, and headersTimeout still bounds slow headers.
@@ -97,6 +105,9 @@ async function main(config: Readonly<Config>): Promise<void> {
     draining = true;
     clearInterval(sweep);
     stopContentSweep();
+    stopLeaseSweep();
+    // Long-polling claims answer 204 now rather than hold the drain.
+    runWakeups?.wakeups.close();
     const signalledAt = Date.now();
     logger.info(`${signal}: draining (grace ${config.http.shutdownGraceMs} ms)`);
     let forced = false;
@@ -114,6 +125,7 @@ async function main(config: Readonly<Config>): Promise<void> {
     // waits for them, but never beyond the grace period.
     const left = Math.max(config.http.shutdownGraceMs - (Date.now() - signalledAt), 1_000);
     await tokens?.close();
+    await runWakeups?.close();
     const released = await Promise.race([
       db.close().then(() => true),
       new Promise<false>((resolve) => setTimeout(resolve, left, false).unref()),

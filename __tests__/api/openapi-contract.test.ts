@@ -226,6 +226,54 @@ describe('responses conform to the OpenAPI document', () => {
     await request(t.app).put(uploads).set(authHeader(member.token)).expect(405);
   });
 
+  it('algorithm runs and the worker protocol', async () => {
+    const algo = await as(member)
+      .post('/api/v1/algos', { name: 'contract-runs', version: '1.0.0', status: 'PUBLISHED', parameters: { type: 'object' } })
+      .expect(201);
+    const rec = await as(member).post('/api/v1/recordings', { name: 'to-run', modality: 'EEG', format: 'text/csv' }).expect(201);
+    const runsOf = `/api/v1/algos/${String(algo.body.id)}/runs`;
+    const one = await as(member).post(runsOf, { recordingId: rec.body.id }).expect(201);
+    await as(member)
+      .post(runsOf, [{ recordingId: rec.body.id }, { recordingId: rec.body.id, parameters: { a: 1 } }])
+      .expect(201);
+    await as(member).post(runsOf, { recordingId: rec.body.id, parameters: 'x' }).expect(400);
+    await as(member).get(`${runsOf}?status=QUEUED&count=true`).expect(200);
+    await as(member)
+      .get(`/api/v1/recordings/${String(rec.body.id)}/runs?include=algo`)
+      .expect(200);
+    await as(member).get('/api/v1/runs?sort=-status').expect(200);
+    await as(member)
+      .get(`/api/v1/runs/${String(one.body.id)}`)
+      .expect(200);
+    await as(member)
+      .post(`/api/v1/runs/${String(one.body.id)}/cancel`)
+      .expect(200);
+    await as(member)
+      .post(`/api/v1/runs/${String(one.body.id)}/heartbeat`, { leaseId: one.body.id })
+      .expect(403);
+
+    const key = await as(member).post('/api/v1/api-keys', { name: 'contract worker', scope: 'WORKER' }).expect(201);
+    const worker = (url: string, body?: object) =>
+      request(t.app)
+        .post(url)
+        .set(authHeader(key.body.token as string))
+        .send(body);
+    const claimed = await worker('/api/v1/runs/claim', { limit: 2, leaseSeconds: 60 }).expect(200);
+    const [a, b] = claimed.body.data as Array<{ run: { id: string }; leaseId: string }>;
+    await worker(`/api/v1/runs/${a?.run.id}/heartbeat`, { leaseId: a?.leaseId, progress: 0.5 }).expect(200);
+    await worker(`/api/v1/runs/${a?.run.id}/complete`, { leaseId: a?.leaseId, result: { ok: true } }).expect(200);
+    await worker(`/api/v1/runs/${a?.run.id}/complete`, { leaseId: a?.leaseId, result: { ok: true } }).expect(409);
+    await worker(`/api/v1/runs/${b?.run.id}/fail`, { leaseId: b?.leaseId, error: { message: 'no' }, retryable: false }).expect(200);
+    await worker('/api/v1/runs/claim').expect(204);
+    await request(t.app)
+      .get('/api/v1/runs')
+      .set(authHeader(key.body.token as string))
+      .expect(403);
+    await as(member)
+      .get(`/api/v1/runs/${String(one.body.id)}/cancel`)
+      .expect(405);
+  });
+
   it('Swagger UI gets its own Content-Security-Policy; every other route keeps helmet’s', async () => {
     const docs = await request(t.app).get('/docs').expect(200);
     expect(docs.text).toContain('<base href="/docs/">');

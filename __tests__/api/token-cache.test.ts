@@ -5,7 +5,7 @@ import { startTestApp, truncateAll, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
 
 const token = (userId: string, tokenId: string, readAt = 1_000, expiresAt: number | null = null): CachedToken => ({
-  principal: { userId, tokenId, email: `${userId}@example.com`, role: 'MEMBER', tokenKind: 'API' },
+  principal: { userId, tokenId, email: `${userId}@example.com`, role: 'MEMBER', tokenKind: 'API', scope: 'FULL' },
   expiresAt,
   readAt,
 });

@@ -89,7 +89,14 @@ describeExternal('db:adopt on PostgreSQL', () => {
     const db: Database = { prisma, pool, schema: quoteIdent(schema), url, writes: new WriteWatch(), close: async () => undefined };
     try {
       const service = createServices(db).get('recordings');
-      const admin = { userId, email: 'ada@example.com', role: 'ADMIN' as const, tokenId: 'test', tokenKind: 'API' as const };
+      const admin = {
+        userId,
+        email: 'ada@example.com',
+        role: 'ADMIN' as const,
+        tokenId: 'test',
+        tokenKind: 'API' as const,
+        scope: 'FULL' as const,
+      };
       const query = { status: 'READY', sort: '-recordedAt', include: 'session', limit: '1', fields: 'name,sampleRateHz,recordedAt' };
       const first = await service?.list(admin, parseListQuery(query, recordings));
       expect(first?.items.map((r) => JSON.parse(r) as Record<string, unknown>)).toEqual([

@@ -3,66 +3,29 @@
  * (src/main.ts on the test database). It must succeed, with a key or with a password, and say
  * clearly what is missing when it is not told where or as whom to connect.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startTestApp, testDatabaseUrl, type TestApp } from '../support/app';
-import { expectLoggedExchangesConform } from '../support/contract-hook';
+import { startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
-import { freePort, ROOT, startService, type Started } from '../support/process';
+import { exampleRunner, startServer } from '../support/example-client';
+import { freePort } from '../support/process';
 
-const logDir = mkdtempSync(path.join(os.tmpdir(), 'backendapi-example-'));
-let runs = 0;
-
-/**
- * Runs the example; every response it receives is logged (support/exchange-log.ts) and checked
- * against the OpenAPI document here, like the responses the tests receive themselves.
- */
-async function runExample(
-  env: Record<string, string>,
-  args: string[] = [],
-): Promise<{ code: number | null; output: string; responses: number }> {
-  const log = path.join(logDir, `run-${++runs}.jsonl`);
-  const preload = ['--require', require.resolve('tsx/cjs'), '--require', path.join(__dirname, '..', 'support', 'exchange-log.ts')];
-  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [...preload, 'examples/basic_usage.ts', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', BACKENDAPI_EXCHANGE_LOG: log, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-  return { code, output, responses: expectLoggedExchangesConform(log) };
-}
+const example = exampleRunner('examples/basic_usage.ts');
+const runExample = (env: Record<string, string>, args: string[] = []) => example.run(env, args);
 
 describe('examples/basic_usage.ts against a running server', () => {
   let t: TestApp;
-  let service: Started;
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let baseUrl: string;
   beforeAll(async () => {
     t = startTestApp();
-    service = await startService(
-      process.execPath,
-      ['--require', require.resolve('tsx/cjs'), 'src/main.ts'],
-      // Other test files of this worker log in wrongly from 127.0.0.1 on purpose; the per-IP
-      // login limit is tested in auth-login.test.ts, not here.
-      { DATABASE_URL: testDatabaseUrl(), PORT: '0', HOST: '127.0.0.1', AUTH_LOGIN_MAX_FAILURES: '100000' },
-      30_000,
-    );
-    baseUrl = `http://127.0.0.1:${service.port}`;
-  }, 40_000);
+    // Other test files of this worker log in wrongly from 127.0.0.1 on purpose; the per-IP
+    // login limit is tested in auth-login.test.ts, not here.
+    server = await startServer({ AUTH_LOGIN_MAX_FAILURES: '100000' });
+    baseUrl = server.baseUrl;
+  }, 70_000);
   afterAll(async () => {
-    if (service?.child.exitCode === null) {
-      service.child.kill('SIGTERM');
-      await service.exited;
-    }
+    await server?.stop();
     await t.close();
-    rmSync(logDir, { recursive: true, force: true });
+    example.remove();
   });
 
   it('when given a base URL and an API key, then it runs every step and exits 0', async () => {

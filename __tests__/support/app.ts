@@ -8,6 +8,7 @@ import { connectDatabase, type Database } from '../../src/db/connection';
 import { EMBEDDED_MAX_CONNECTIONS } from '../../src/db/target';
 import { startTokenCache, type TokenCacheService } from '../../src/auth/token-invalidation';
 import { workerUrl } from './test-database';
+import { startRunWakeups, type RunWakeupService } from '../../src/runs/wakeups';
 
 export function testDatabaseUrl(): string {
   const base = process.env.BACKENDAPI_TEST_BASE_URL;
@@ -29,11 +30,20 @@ export interface TestApp {
   config: Readonly<Config>;
   /** The token cache, as src/main.ts starts it (on a real server; not on the embedded one). */
   tokens?: TokenCacheService;
+  /** The LISTEN connection that wakes long-polling run claims, as src/main.ts starts it (real server only). */
+  runs?: RunWakeupService;
   close(): Promise<void>;
 }
 
-/** `extra.tokenCache: undefined` builds an app without the token cache. */
-export function startTestApp(env: Record<string, string> = {}, extra: Partial<AppDeps> = {}): TestApp {
+/**
+ * `extra.tokenCache: undefined` builds an app without the token cache. `runNotifications` starts
+ * the LISTEN connection that wakes long-polling run claims (otherwise they re-poll every second).
+ */
+export function startTestApp(
+  env: Record<string, string> = {},
+  extra: Partial<AppDeps> = {},
+  options: { runNotifications?: boolean } = {},
+): TestApp {
   const config = testConfig(env);
   const url = config.database.url as string;
   const db = connectDatabase({ ...config.database, url });
@@ -42,14 +52,20 @@ export function startTestApp(env: Record<string, string> = {}, extra: Partial<Ap
       ? // A generous probe timeout: on a busy machine the cache must not switch off in mid-test.
         startTokenCache({ url, pool: db.pool, writes: db.writes, probeTimeoutMs: 20_000 })
       : undefined;
-  const app = createApp({ config, db, tokenCache: tokens?.cache, ...extra });
+  const runs =
+    options.runNotifications && process.env.BACKENDAPI_TEST_EXTERNAL === '1'
+      ? startRunWakeups({ url, pool: db.pool, probeTimeoutMs: 20_000 })
+      : undefined;
+  const app = createApp({ config, db, tokenCache: tokens?.cache, runWakeups: runs?.wakeups, ...extra });
   return {
     app,
     db,
     config,
     tokens,
+    runs,
     close: async () => {
       await tokens?.close();
+      await runs?.close();
       await db.close();
     },
   };

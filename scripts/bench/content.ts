@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { entry, freePort, startServer, type Server, type StartMode } from './servers';
+import { apiEnv, entry, freePort, startServer, type Server, type StartMode } from './servers';
 
 export const CONTENT_SCENARIOS = ['content-transfer', 'content-concurrent'] as const;
 export type ContentScenario = (typeof CONTENT_SCENARIOS)[number];
@@ -107,14 +107,7 @@ function get(port: number, urlPath: string, token?: string): Promise<{ status: n
 export async function runContentBench(o: ContentBenchOptions): Promise<ContentResults> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'backendapi-bench-content-'));
   const results: ContentResults = { transfers: [], targets: [] };
-  const env = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: o.url,
-    MIGRATE_ON_START: 'false',
-    HOST: '127.0.0.1',
-  };
+  const env = apiEnv(o.url);
   let api: Server | undefined;
   let baseline: Server | undefined;
   try {

@@ -3,12 +3,13 @@
  * database, same machine, same run. See docs/scaling.md for what it measured.
  *
  *   npm run bench -- [--duration 8] [--warmup 2] [--connections 8,32,128]
- *                    [--scenarios get-by-id,list-50,create-with-audit,content-transfer,content-concurrent]
+ *                    [--scenarios get-by-id,list-50,create-with-audit,content-transfer,content-concurrent,runs-throughput,runs-claim-empty]
  *                    [--recordings 100000] [--users 200] [--content-size 1024] [--mode compiled|tsx] [--no-build] [--profile]
- *                    [--variants no-metrics,metrics,trace-100,trace-1] [--rounds 1]
+ *                    [--variants no-metrics,metrics,trace-100,trace-1] [--rounds 1] [--runs 4000]
  *
  * The content scenarios (scripts/bench/content.ts) run after the others, or alone when only they are
- * named (then the database gets a few hundred recordings instead of 100k).
+ * named (then the database gets a few hundred recordings instead of 100k); so do the run-queue
+ * scenarios (scripts/bench/runs.ts: claim → complete with 8 workers, claims on an empty queue).
  *
  * Each flag also reads BENCH_<NAME> (BENCH_DURATION=10, BENCH_MODE=tsx, …). BENCH_DATABASE_URL
  * (default postgresql://postgres@127.0.0.1:5432/backendapi_bench) names a database that is
@@ -25,8 +26,9 @@ import { parseArgs } from 'node:util';
 import { runLoad, SCENARIOS, type ScenarioName, type ScenarioData } from './load';
 import { combine, summarizeProfile, table, targets, type Measured, type Pair } from './report';
 import { migrate, recreateDatabase, seed } from './seed';
-import { compiledAvailable, entry, freePort, ROOT, startServer, type Server, type StartMode, type Stopped } from './servers';
+import { apiEnv, compiledAvailable, entry, freePort, ROOT, startServer, type Server, type StartMode, type Stopped } from './servers';
 import { CONTENT_SCENARIOS, runContentBench, type ContentResults, type ContentScenario } from './content';
+import { RUN_SCENARIOS, runRunsBench, type RunResults, type RunScenario } from './runs';
 import { MAIN_VARIANT, parseVariants, startOtlpSink, telemetryTable, telemetryTargets, variantEnv, type VariantRun } from './telemetry';
 
 const { values: flags } = parseArgs({
@@ -43,6 +45,7 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean' },
     variants: { type: 'string' },
     rounds: { type: 'string' },
+    runs: { type: 'string' },
   },
 });
 const opt = (name: keyof typeof flags, fallback: string): string => {
@@ -62,11 +65,12 @@ async function main(): Promise<void> {
   const duration = num('duration', 8);
   const warmup = num('warmup', 2);
   const connections = opt('connections', '8,32,128').split(',').map(Number);
-  const requested = opt('scenarios', [...SCENARIOS, ...CONTENT_SCENARIOS].join(',')).split(',');
-  const known: string[] = [...SCENARIOS, ...CONTENT_SCENARIOS];
+  const requested = opt('scenarios', [...SCENARIOS, ...CONTENT_SCENARIOS, ...RUN_SCENARIOS].join(',')).split(',');
+  const known: string[] = [...SCENARIOS, ...CONTENT_SCENARIOS, ...RUN_SCENARIOS];
   if (requested.some((s) => !known.includes(s))) throw new Error(`--scenarios: one of ${known.join(', ')}`);
   const scenarios = requested.filter((s): s is ScenarioName => (SCENARIOS as string[]).includes(s));
   const contentScenarios = requested.filter((s): s is ContentScenario => (CONTENT_SCENARIOS as readonly string[]).includes(s));
+  const runScenarios = requested.filter((s): s is RunScenario => (RUN_SCENARIOS as readonly string[]).includes(s));
   const variants = parseVariants(opt('variants', MAIN_VARIANT));
   const rounds = Math.max(1, Math.round(num('rounds', 1)));
   let mode = opt('mode', 'compiled') as StartMode;
@@ -121,12 +125,17 @@ async function main(): Promise<void> {
     for (const c of r.targets) say(`${c.met ? 'met   ' : 'MISSED'} ${c.name}: ${c.detail}`);
     return r;
   };
+  const runs = async (): Promise<RunResults | undefined> =>
+    runScenarios.length
+      ? runRunsBench({ url, mode, scenarios: runScenarios, runs: num('runs', 4000), duration, outDir, stamp, say })
+      : undefined;
   if (!scenarios.length) {
     const results = await content();
-    const file = path.join(outDir, `${stamp}-content.json`);
+    const runResults = await runs();
+    const file = path.join(outDir, `${stamp}-${contentScenarios.length ? 'content' : 'runs'}.json`);
     writeFileSync(
       file,
-      `${JSON.stringify({ startedAt: stamp, machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() }, mode, content: results }, null, 2)}\n`,
+      `${JSON.stringify({ startedAt: stamp, machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() }, mode, content: results, runs: runResults }, null, 2)}\n`,
     );
     say(`\nresults: ${path.relative(process.cwd(), file)}`);
     return;
@@ -135,25 +144,18 @@ async function main(): Promise<void> {
   const profileDir = path.join(outDir, `${stamp}-profile`);
   const apiArgs = [...(flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...entry(mode, 'src/main.ts')];
   const sink = await startOtlpSink();
-  const apiEnv = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: url,
-    MIGRATE_ON_START: 'false',
-    HOST: '127.0.0.1',
-  };
+  const baseEnv = apiEnv(url);
   const api = await startServer(
     'api',
     apiArgs,
-    { ...apiEnv, ...variantEnv(MAIN_VARIANT, sink.url) },
+    { ...baseEnv, ...variantEnv(MAIN_VARIANT, sink.url) },
     await freePort(),
     path.join(outDir, `${stamp}-api.log`),
   );
   // The other variants: the same API in other configurations (scripts/bench/telemetry.ts).
   const extras: Server[] = [];
   for (const variant of variants.filter((v) => v !== MAIN_VARIANT)) {
-    const env = { ...apiEnv, ...variantEnv(variant, sink.url) };
+    const env = { ...baseEnv, ...variantEnv(variant, sink.url) };
     extras.push(
       await startServer(variant, entry(mode, 'src/main.ts'), env, await freePort(), path.join(outDir, `${stamp}-${variant}.log`)),
     );
@@ -237,6 +239,7 @@ async function main(): Promise<void> {
   }
 
   const contentResults = await content();
+  const runResults = await runs();
 
   const commit = (() => {
     try {
@@ -281,6 +284,7 @@ async function main(): Promise<void> {
         targets: checks,
         profile,
         content: contentResults,
+        runs: runResults,
       },
       null,
       2,

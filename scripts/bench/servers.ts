@@ -34,6 +34,16 @@ export function entry(mode: StartMode, source: string): string[] {
   return ['--require', require.resolve('tsx/cjs'), path.join(ROOT, source)];
 }
 
+/** How every scenario runs the API: production settings, JSON logs, the bench database already migrated, loopback only. */
+export const apiEnv = (url: string): NodeJS.ProcessEnv => ({
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'info',
+  LOG_FORMAT: 'json',
+  DATABASE_URL: url,
+  MIGRATE_ON_START: 'false',
+  HOST: '127.0.0.1',
+});
+
 export const compiledAvailable = (): boolean =>
   existsSync(path.join(ROOT, 'dist', 'src', 'main.js')) && existsSync(path.join(ROOT, 'dist', 'scripts', 'bench', 'baseline.js'));
 

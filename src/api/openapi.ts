@@ -13,12 +13,15 @@ import { descriptors } from '../resources/registry';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../resources/listing';
 import { PAGE_BUDGET_BYTES } from '../resources/paging';
 import { MAX_JSON_DEPTH, MAX_JSON_VALUE_BYTES } from '../core/input-limits';
+import { MAX_WAIT_SECONDS } from '../models/run.model';
 import { problemSchema, registerCommon } from './openapi/common';
 import { registerAuth, registerOperations } from './openapi/auth';
 import { registerHome } from './openapi/home';
 import { modelSchemas } from './openapi/models';
 import { registerResources } from './openapi/resources';
 import { registerContent } from './openapi/content';
+import { registerRuns } from './openapi/runs';
+import { API } from './openapi/resources';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -47,6 +50,12 @@ holds at most ${MAX_JSON_VALUE_BYTES / 1024} KiB as UTF-8 JSON; dates, in bodies
 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z once their offset is applied; the path's
 percent-escapes must be well-formed.
 
+**Algorithm runs** (docs/runs.md). \`POST /api/v1/algos/{id}/runs\` queues runs of a PUBLISHED algo on recordings;
+workers drain the queue over HTTP with API keys of WORKER scope (\`POST /api/v1/api-keys\` with \`"scope": "WORKER"\`):
+\`POST /api/v1/runs/claim\` (a lease; long polling up to ${MAX_WAIT_SECONDS} s), then \`heartbeat\`, \`complete\` or \`fail\` with the
+lease. A WORKER key may call nothing else but \`GET /api/v1/recordings/{id}/content\` of the runs it holds (403
+\`insufficient-scope\` elsewhere); any other token is refused on the worker routes the same way.
+
 **Writes.** POST takes one object or an array (all or none); PATCH is a partial update; \`If-Match\`
 guards PATCH and DELETE (412 when stale); \`Idempotency-Key\` makes a POST safe to retry. Every
 create, update and delete is written to the event log in the same transaction.
@@ -72,6 +81,8 @@ export function buildOpenApiDocument(list: readonly ResourceDescriptor[] = descr
   registerResources(registry, list, schemasOf);
   const recordings = list.find((d) => d.name === 'recordings');
   if (recordings) registerContent(registry, schemasOf(recordings).full);
+  const runs = list.find((d) => d.name === 'runs');
+  if (runs) registerRuns(registry, runs, schemasOf(runs));
   const generator = new OpenApiGeneratorV31([...registry.definitions, { type: 'schema', schema: problemSchema }]);
   const document = generator.generateDocument({
     openapi: '3.1.0',
@@ -91,11 +102,29 @@ export function buildOpenApiDocument(list: readonly ResourceDescriptor[] = descr
     ],
   });
   delete (document as { webhooks?: unknown }).webhooks;
+  documentScopeRefusals(document);
   // z.json() comes out as a recursive anyOf whose nullable branches make null match twice in a
   // oneOf; "any JSON value" is simply the empty schema.
   const schemas = document.components?.schemas;
   if (schemas?.JsonValue) schemas.JsonValue = { description: 'Any JSON value' };
   return document;
+}
+
+/**
+ * Every token can be refused by its scope (src/api/access.ts): a WORKER key everywhere but the
+ * worker routes, any other token on them. So every operation under /api/v1 but login (public)
+ * may answer 403, whether or not its role rules would.
+ */
+function documentScopeRefusals(document: OpenApiDocument): void {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    if (!path.startsWith(`${API}/`) || path === `${API}/auth/login`) continue;
+    for (const operation of Object.values(item as Record<string, { responses?: Record<string, unknown> }>)) {
+      const responses = operation.responses;
+      if (!responses || responses['403']) continue;
+      responses['403'] = { $ref: '#/components/responses/Forbidden' };
+      operation.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+    }
+  }
 }
 
 let cached: OpenApiDocument | undefined;

@@ -157,6 +157,35 @@ export const PROBLEM_TYPES: Readonly<Record<string, ProblemType>> = {
     when: 'The recording’s file was replaced or removed between the moment its details were read and the moment its bytes were opened.',
     fix: 'Retry after `Retry-After` seconds: the retry reads the file as it is now.',
   },
+  'insufficient-scope': {
+    status: 403,
+    title: 'Forbidden',
+    when:
+      'The token’s scope does not cover this route: a WORKER-scope API key called anything but the worker routes (claim, ' +
+      'heartbeat, complete, fail) or the content of a recording whose run it holds; or a token without the WORKER scope ' +
+      'called a worker route.',
+    fix: 'Use a key of the right scope: `POST /api/v1/api-keys` with `"scope": "WORKER"` for a worker, a login token or an ordinary API key otherwise.',
+  },
+  'algo-not-runnable': {
+    status: 409,
+    title: 'Conflict',
+    when: 'Runs were asked of an algo that is not PUBLISHED (DRAFT or DEPRECATED), or whose stored `parameters` schema cannot be compiled.',
+    fix: 'Run a published version of the algo; its owner publishes it or fixes its `parameters` schema.',
+  },
+  'run-finished': {
+    status: 409,
+    title: 'Conflict',
+    when: 'A run that has already ended (SUCCEEDED or FAILED) was asked to be cancelled. The `runStatus` member says how it ended.',
+    fix: 'Nothing to cancel; start a new run if one is needed.',
+  },
+  'lease-lost': {
+    status: 409,
+    title: 'Conflict',
+    when:
+      'A worker’s heartbeat, complete or fail names a lease the run no longer has: the lease expired and the run went back to ' +
+      'the queue or to another worker, or the run was cancelled or has ended. The `runStatus` member gives its state now.',
+    fix: 'Stop working on the run and drop its result; do not retry the report. Send heartbeats well within the lease length.',
+  },
   'upload-error': {
     status: [400, 403, 404, 409, 410, 412, 413, 500, 501],
     title: 'Upload Protocol Error',

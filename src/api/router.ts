@@ -20,6 +20,10 @@ import { ContentService } from '../content/service';
 import type { ContentStore } from '../storage';
 import { traced } from '../telemetry/spans';
 import { recordContentBytes } from '../telemetry/metrics';
+import { RunQueue } from '../runs/queue';
+import { RunWakeups } from '../runs/wakeups';
+import { runRoutes } from './routes/runs.routes';
+import { workerRoutes } from './routes/worker.routes';
 
 export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   const { prisma } = deps.db;
@@ -38,7 +42,12 @@ export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   const routeDeps = { prisma, commitDeps: { recordingDeleted: (id: string) => content.recordingDeleted(id) } };
   router.use(schemaRoutes(descriptors));
   router.use(sessionRecordingsRoutes(services, routeDeps));
-  router.use(contentRoutes(content));
+  const queue = new RunQueue(deps.db.schema, deps.config.runs);
+  // Without notifications (no listener given: tests, PGlite) waiting claims re-poll every second.
+  const runDeps = { ...routeDeps, services, queue, wakeups: deps.runWakeups ?? new RunWakeups() };
+  router.use(runRoutes(runDeps));
+  router.use(workerRoutes(runDeps));
+  router.use(contentRoutes(content, { workerMayRead: (p, id) => queue.holdsRecording(prisma, p, id) }));
   router.use(uploadRoutes(content, deps.config.http.corsOrigins));
   for (const service of services.values()) router.use(resourceRoutes(service, routeDeps));
   return router;

@@ -3,7 +3,7 @@
  * revoke. Members reach only their own rows; another user's row is "not found" (404), never
  * "forbidden", so ids cannot be probed. Secrets are returned once, by issue, and never stored.
  */
-import type { ApiKeyKind, Prisma, PrismaClient } from '../generated/prisma/client';
+import type { ApiKeyKind, ApiKeyScope, Prisma, PrismaClient } from '../generated/prisma/client';
 import { badRequest, notFound } from '../core/errors';
 import { dateInRange } from '../core/input-limits';
 import { recordEvent, snapshot } from '../resources/audit';
@@ -16,6 +16,7 @@ export const PUBLIC_KEY_SELECT = {
   userId: true,
   name: true,
   kind: true,
+  scope: true,
   prefix: true,
   expiresAt: true,
   lastUsedAt: true,
@@ -34,13 +35,23 @@ export interface KeyRequest {
   name: string;
   kind: ApiKeyKind;
   expiresAt?: Date | null;
+  /** FULL unless given; login tokens are always FULL. */
+  scope?: ApiKeyScope;
 }
 
 /** Creates a key inside the caller's transaction; no event (login records user.login instead). */
 export async function insertKey(tx: Db, request: KeyRequest): Promise<IssuedKey> {
   const { secret, tokenHash, prefix } = generateToken(request.kind);
   const row = await tx.apiKey.create({
-    data: { userId: request.userId, name: request.name, kind: request.kind, tokenHash, prefix, expiresAt: request.expiresAt ?? null },
+    data: {
+      userId: request.userId,
+      name: request.name,
+      kind: request.kind,
+      scope: request.kind === 'API' ? (request.scope ?? 'FULL') : 'FULL',
+      tokenHash,
+      prefix,
+      expiresAt: request.expiresAt ?? null,
+    },
     select: PUBLIC_KEY_SELECT,
   });
   return { ...row, token: secret };

@@ -9,7 +9,7 @@
  * with a relation, which costs two statements and the query compiler's time (npm run bench).
  */
 import type { RequestHandler } from 'express';
-import type { ApiKeyKind, Role } from '../generated/prisma/client';
+import type { ApiKeyKind, ApiKeyScope, Role } from '../generated/prisma/client';
 import type { Database } from '../db/connection';
 import { unauthorized } from '../core/errors';
 import { logger } from '../core/logging';
@@ -27,6 +27,7 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
 interface KeyRow {
   id: string;
   kind: ApiKeyKind;
+  scope: ApiKeyScope;
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
@@ -37,7 +38,7 @@ interface KeyRow {
 }
 
 export function authenticate(db: Pick<Database, 'pool' | 'schema'>, cache?: TokenCache): RequestHandler {
-  const lookup = `SELECT k.id, k.kind::text AS kind, k."expiresAt", k."revokedAt", k."lastUsedAt",
+  const lookup = `SELECT k.id, k.kind::text AS kind, k.scope::text AS scope, k."expiresAt", k."revokedAt", k."lastUsedAt",
                          u.id AS "userId", u.email, u.role::text AS role, u."disabledAt"
                     FROM ${db.schema}."ApiKey" k JOIN ${db.schema}."User" u ON u.id = k."userId"
                    WHERE k."tokenHash" = $1`;
@@ -57,7 +58,14 @@ export function authenticate(db: Pick<Database, 'pool' | 'schema'>, cache?: Toke
         .query(touch, [key.id, new Date(now), new Date(now - LAST_USED_RESOLUTION_MS)])
         .catch((err: unknown) => logger.warn('could not record token use', { error: (err as Error).message }));
     }
-    const principal: Principal = { userId: key.userId, email: key.email, role: key.role, tokenId: key.id, tokenKind: key.kind };
+    const principal: Principal = {
+      userId: key.userId,
+      email: key.email,
+      role: key.role,
+      tokenId: key.id,
+      tokenKind: key.kind,
+      scope: key.scope,
+    };
     const token: CachedToken = { principal, expiresAt: key.expiresAt?.getTime() ?? null, readAt: now };
     cache?.set(tokenHash, token, generation);
     return token;

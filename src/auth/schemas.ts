@@ -1,5 +1,6 @@
 /** Request schemas of the auth and API-key routes (strict: unknown fields are a 400). */
 import { z } from 'zod';
+import { ApiKeyScope } from '../generated/prisma/client';
 import { isoDateTime } from '../models/fields';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
 
@@ -27,7 +28,20 @@ export const changePasswordSchemas = {
 const futureDateTime = isoDateTime.refine((d) => d.getTime() > Date.now(), 'must be in the future');
 
 export const createApiKeySchemas = {
-  body: z.object({ name: z.string().trim().min(1).max(100), expiresAt: futureDateTime.nullish() }).strict(),
+  body: z
+    .object({
+      name: z.string().trim().min(1).max(100),
+      expiresAt: futureDateTime.nullish(),
+      scope: z
+        .enum(ApiKeyScope)
+        .optional()
+        .meta({
+          description:
+            'FULL (default): what its user may do. WORKER: only claim and report algorithm runs and read the content of the ' +
+            'recordings of the runs it holds (docs/runs.md)',
+        }),
+    })
+    .strict(),
 };
 
 export const listApiKeysSchemas = {

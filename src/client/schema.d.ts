@@ -436,6 +436,43 @@ export interface paths {
     patch: operations['updateAlgo'];
     trace?: never;
   };
+  '/api/v1/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List runs
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive; `%` and `_` are ordinary characters); `startsWith` starts with (`%` and `_` are ordinary characters); `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     */
+    get: operations['listRuns'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get one AlgoRun */
+    get: operations['getAlgoRun'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/event-log': {
     parameters: {
       query?: never;
@@ -563,6 +600,150 @@ export interface paths {
      * @description The PATCH that completes the upload verifies and commits it like PUT …/content.
      */
     patch: operations['appendRecordingUpload'];
+    trace?: never;
+  };
+  '/api/v1/algos/{id}/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Your runs of an algo (admins: all)
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive; `%` and `_` are ordinary characters); `startsWith` starts with (`%` and `_` are ordinary characters); `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     */
+    get: operations['listAlgoRuns'];
+    put?: never;
+    /**
+     * Run a published algo on one recording, or on up to 1000 (one run each, all or none)
+     * @description Only PUBLISHED algos run (409 `algo-not-runnable` otherwise). Each recording must be one the caller may read (400 naming `body.recordingId` otherwise); the run belongs to the recording’s owner. `parameters` must satisfy the algo’s `parameters` JSON Schema (400 naming each problem, e.g. `body.parameters.window`); its defaults are filled in. The runs start QUEUED.
+     */
+    post: operations['createAlgoRuns'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/recordings/{id}/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The runs of a recording (its owner; admins)
+     * @description Keyset-paginated listing. Filters: one parameter per field in the `deepObject` style, `field[op]=value`, e.g. `status[in]=READY,FAILED&recordedAt[gte]=2026-11-01`; several filters must all hold. Operators: `eq` equals (`field=value` is short for `field[eq]=value`); `ne` differs from; `gt` greater than; `gte` greater than or equal to; `lt` less than; `lte` less than or equal to; `in` is one of (a comma list of at most 100 values); `nin` is none of (a comma list of at most 100 values); `contains` contains (case-sensitive; `%` and `_` are ordinary characters); `icontains` contains (case-insensitive; `%` and `_` are ordinary characters); `startsWith` starts with (`%` and `_` are ordinary characters); `isNull` `true`: is null, `false`: is not null. Each field takes the operators of its type (its parameter lists them). An unknown field, operator or sort key, or a value of the wrong type, is a 400 that names the parameter.
+     */
+    get: operations['listRecordingRuns'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Cancel a QUEUED or RUNNING run
+     * @description The run is CANCELLED at once; the worker of a RUNNING run learns it from the 409 its next heartbeat or report gets. Cancelling a CANCELLED run answers it again (no new event); a SUCCEEDED or FAILED run is a 409 `run-finished`.
+     */
+    post: operations['cancelRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/claim': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Take up to `limit` queued runs, each with a lease (workers)
+     * @description For API keys of WORKER scope only (any other token: 403 insufficient-scope). A key claims the runs of the algos its user owns (an admin’s key: of every algo). Runs are taken oldest-available first; concurrent claims never get the same run. Each claim is an attempt (`attempts` + 1). With `waitSeconds` the request waits for work (long polling, woken as soon as a run is queued) up to 30 s, then answers 204. Keep the lease with heartbeats before `leaseExpiresAt`; an expired lease puts the run back in the queue. With an `Idempotency-Key`, a retried claim gets the same leases again.
+     */
+    post: operations['claimRuns'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/heartbeat': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Keep the lease and report progress (workers)
+     * @description For API keys of WORKER scope only (any other token: 403 insufficient-scope). A key claims the runs of the algos its user owns (an admin’s key: of every algo). Extends the lease by its length (or by `leaseSeconds`) from now and records `progress` (0–1) and `message`. A report whose `leaseId` is not the run’s current lease (the lease expired and the run was requeued or claimed again, or the run was cancelled or has finished) is a 409 `lease-lost` with `runStatus`: stop working on the run.
+     */
+    post: operations['heartbeatRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/complete': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Finish a run with its result (workers)
+     * @description For API keys of WORKER scope only (any other token: 403 insufficient-scope). A key claims the runs of the algos its user owns (an admin’s key: of every algo). The run is SUCCEEDED with `result` (any JSON value of at most 64 KiB). A report whose `leaseId` is not the run’s current lease (the lease expired and the run was requeued or claimed again, or the run was cancelled or has finished) is a 409 `lease-lost` with `runStatus`: stop working on the run.
+     */
+    post: operations['completeRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/fail': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Report that a run failed (workers)
+     * @description For API keys of WORKER scope only (any other token: 403 insufficient-scope). A key claims the runs of the algos its user owns (an admin’s key: of every algo). A retryable failure (the default) with attempts left puts the run back in the queue, claimable after RUNS_RETRY_BACKOFF × 2^(attempt − 1) (at most RUNS_RETRY_BACKOFF_MAX); otherwise the run is FAILED. `error` is kept on the run. A report whose `leaseId` is not the run’s current lease (the lease expired and the run was requeued or claimed again, or the run was cancelled or has finished) is a 409 `lease-lost` with `runStatus`: stop working on the run.
+     */
+    post: operations['failRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
 }
@@ -812,6 +993,36 @@ export interface components {
       nin?: string;
     };
     /**
+     * @description A filter on a AlgoRun.status field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    AlgoRunStatusFilter: {
+      /** @enum {string} */
+      eq?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+      /** @enum {string} */
+      ne?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+      /** @description A comma list of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, e.g. `a,b` */
+      nin?: string;
+    };
+    /**
+     * @description A filter on a int field: one member per operator, all of which must hold.
+     * @example {}
+     */
+    IntFilter: {
+      eq?: number;
+      ne?: number;
+      gt?: number;
+      gte?: number;
+      lt?: number;
+      lte?: number;
+      /** @description A comma list, e.g. `a,b` */
+      in?: string;
+      /** @description A comma list, e.g. `a,b` */
+      nin?: string;
+    };
+    /**
      * @description A filter on a bigint field: one member per operator, all of which must hold.
      * @example {}
      */
@@ -909,6 +1120,11 @@ export interface components {
       name: string;
       /** @enum {string} */
       kind: 'LOGIN' | 'API';
+      /**
+       * @description FULL: what its user may do; WORKER: only the worker routes of algorithm runs
+       * @enum {string}
+       */
+      scope: 'FULL' | 'WORKER';
       /** @description The first characters of the secret, for display */
       prefix: string;
       /** Format: date-time */
@@ -937,6 +1153,11 @@ export interface components {
       name: string;
       /** @enum {string} */
       kind: 'LOGIN' | 'API';
+      /**
+       * @description FULL: what its user may do; WORKER: only the worker routes of algorithm runs
+       * @enum {string}
+       */
+      scope: 'FULL' | 'WORKER';
       /** @description The first characters of the secret, for display */
       prefix: string;
       /** Format: date-time */
@@ -1309,7 +1530,7 @@ export interface components {
       createdAt?: string;
       /** Format: date-time */
       updatedAt?: string;
-      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1330,7 +1551,7 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
-      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */
       parameters: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1343,7 +1564,7 @@ export interface components {
       name: string;
       version: string;
       description?: string | null;
-      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
@@ -1354,12 +1575,170 @@ export interface components {
       name?: string;
       version?: string;
       description?: string | null;
-      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */
       parameters?: {
         [key: string]: components['schemas']['JsonValue'];
       };
       /** @enum {string} */
       status?: 'DRAFT' | 'PUBLISHED' | 'DEPRECATED';
+    };
+    AlgoRunPage: {
+      data: components['schemas']['AlgoRunItem'][];
+      page: components['schemas']['Page'];
+    };
+    /** @description A AlgoRun in a listing: every field, or only those named by `fields` (and `id`) */
+    AlgoRunItem: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      userId?: string;
+      /** Format: uuid */
+      algoId?: string;
+      /** Format: uuid */
+      recordingId?: string;
+      /** @enum {string} */
+      status?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+      attempts?: number;
+      maxAttempts?: number;
+      /** Format: date-time */
+      availableAt?: string;
+      /** Format: uuid */
+      workerId?: string | null;
+      workerName?: string | null;
+      leaseSeconds?: number | null;
+      /** Format: date-time */
+      leaseExpiresAt?: string | null;
+      /** Format: date-time */
+      heartbeatAt?: string | null;
+      progress?: number | null;
+      progressMessage?: string | null;
+      /** Format: date-time */
+      startedAt?: string | null;
+      /** Format: date-time */
+      finishedAt?: string | null;
+      /** Format: date-time */
+      createdAt?: string;
+      /** Format: date-time */
+      updatedAt?: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      parameters?: {
+        [key: string]: components['schemas']['JsonValue'];
+      };
+      result?: components['schemas']['JsonValue'];
+      error?: components['schemas']['JsonValue'];
+      algo?: components['schemas']['AlgoEmbedded'];
+      recording?: components['schemas']['RecordingEmbedded'];
+      user?: components['schemas']['UserEmbedded'];
+    };
+    /** @description A Algo, embedded by include=: in full when the caller may read it, else only id */
+    AlgoEmbedded:
+      | {
+          /** Format: uuid */
+          id: string;
+          /** Format: uuid */
+          ownerId: string;
+          name: string;
+          version: string;
+          description: string | null;
+          /** @enum {string} */
+          status: 'DRAFT' | 'PUBLISHED' | 'DEPRECATED';
+          /** Format: date-time */
+          createdAt: string;
+          /** Format: date-time */
+          updatedAt: string;
+          /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */
+          parameters: {
+            [key: string]: components['schemas']['JsonValue'];
+          };
+        }
+      | components['schemas']['AlgoPublic'];
+    /** @description The fields of a Algo shown to callers who may not read it */
+    AlgoPublic: {
+      /** Format: uuid */
+      id: string;
+    };
+    /** @description A Recording, embedded by include=: in full when the caller may read it, else only id */
+    RecordingEmbedded:
+      | {
+          /** Format: uuid */
+          id: string;
+          /** Format: uuid */
+          userId: string;
+          /** Format: uuid */
+          sessionId: string | null;
+          name: string;
+          /** @enum {string} */
+          modality: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
+          /** @enum {string} */
+          status: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
+          format: string;
+          sampleRateHz: number | null;
+          channelCount: number | null;
+          durationMs: number | null;
+          /** @description A 64-bit integer as a decimal string */
+          sizeBytes: string | null;
+          sha256: string | null;
+          storageUri: string | null;
+          /** Format: date-time */
+          recordedAt: string | null;
+          /** Format: date-time */
+          createdAt: string;
+          /** Format: date-time */
+          updatedAt: string;
+          /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+          metadata: {
+            [key: string]: components['schemas']['JsonValue'];
+          };
+        }
+      | components['schemas']['RecordingPublic'];
+    /** @description The fields of a Recording shown to callers who may not read it */
+    RecordingPublic: {
+      /** Format: uuid */
+      id: string;
+    };
+    /** @description A AlgoRun as the API sends it */
+    AlgoRun: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      userId: string;
+      /** Format: uuid */
+      algoId: string;
+      /** Format: uuid */
+      recordingId: string;
+      /** @enum {string} */
+      status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+      attempts: number;
+      maxAttempts: number;
+      /** Format: date-time */
+      availableAt: string;
+      /** Format: uuid */
+      workerId: string | null;
+      workerName: string | null;
+      leaseSeconds: number | null;
+      /** Format: date-time */
+      leaseExpiresAt: string | null;
+      /** Format: date-time */
+      heartbeatAt: string | null;
+      progress: number | null;
+      progressMessage: string | null;
+      /** Format: date-time */
+      startedAt: string | null;
+      /** Format: date-time */
+      finishedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      /** @description A JSON object of at most 64 KiB as UTF-8 JSON */
+      parameters: {
+        [key: string]: components['schemas']['JsonValue'];
+      };
+      result: components['schemas']['JsonValue'];
+      error: components['schemas']['JsonValue'];
+      algo?: components['schemas']['AlgoEmbedded'];
+      recording?: components['schemas']['RecordingEmbedded'];
+      user?: components['schemas']['UserEmbedded'];
     };
     EventLogPage: {
       data: components['schemas']['EventLogItem'][];
@@ -1397,6 +1776,63 @@ export interface components {
       createdAt: string;
       changes: components['schemas']['JsonValue'];
     };
+    AlgoRunCreated: {
+      data: components['schemas']['AlgoRun'][];
+    };
+    AlgoRunCreate: {
+      /**
+       * Format: uuid
+       * @description The recording to run the algo on (yours; admins: any)
+       */
+      recordingId: string;
+      /** @description Inputs of the run, valid against the algo’s `parameters` schema (its defaults are filled in); default {} */
+      parameters?: {
+        [key: string]: components['schemas']['JsonValue'];
+      };
+      /** @description Claims allowed before the run fails for good (default 3) */
+      maxAttempts?: number;
+    };
+    RunLeases: {
+      data: components['schemas']['RunLease'][];
+    };
+    /** @description A claimed run: the run (RUNNING, with `leaseExpiresAt`), its lease, its algo and its recording */
+    RunLease: {
+      run: components['schemas']['AlgoRun'];
+      /**
+       * Format: uuid
+       * @description Send it with every heartbeat and report of this run
+       */
+      leaseId: string;
+      algo: {
+        /** Format: uuid */
+        id: string;
+        name: string;
+        version: string;
+      };
+      recording: components['schemas']['RunRecording'];
+    };
+    /** @description The recording a claimed run is for */
+    RunRecording: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      /** @enum {string} */
+      modality: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
+      format: string;
+      sampleRateHz: number | null;
+      channelCount: number | null;
+      durationMs: number | null;
+      /** @description Of its content, as a decimal string */
+      sizeBytes: string | null;
+      sha256: string | null;
+      /** Format: date-time */
+      recordedAt: string | null;
+      metadata: {
+        [key: string]: unknown;
+      };
+      /** @description GET it with the same key while you hold the run (Range works); null when the recording has no content */
+      contentUrl: string | null;
+    };
   };
   responses: {
     /** @description The request is not valid: malformed JSON, a failed validation, an unknown field, parameter or operator */
@@ -1420,7 +1856,7 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description Authenticated, but this action is not allowed for the caller */
+    /** @description Authenticated, but this action is not allowed for the caller: its role, or its key’s scope (`insufficient-scope`: a WORKER key outside the worker routes, or another token on them) */
     Forbidden: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1461,7 +1897,7 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description A unique constraint or a still-referenced row, or a request with the same Idempotency-Key is still running */
+    /** @description A unique constraint or a still-referenced row, a request with the same Idempotency-Key still running, or a state that does not allow the action (`algo-not-runnable`, `run-finished`, `lease-lost`) */
     Conflict: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1885,6 +2321,10 @@ export interface operations {
           | 'service-unavailable'
           | 'storage-unavailable'
           | 'content-changed'
+          | 'insufficient-scope'
+          | 'algo-not-runnable'
+          | 'run-finished'
+          | 'lease-lost'
           | 'upload-error'
           | 'not-ready';
       };
@@ -1967,6 +2407,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['TooManyRequests'];
@@ -2001,6 +2442,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -2035,6 +2477,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['TooManyRequests'];
@@ -2095,6 +2538,11 @@ export interface operations {
            * @description ISO 8601 with an offset, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
            */
           expiresAt?: string | null;
+          /**
+           * @description FULL (default): what its user may do. WORKER: only claim and report algorithm runs and read the content of the recordings of the runs it holds (docs/runs.md)
+           * @enum {string}
+           */
+          scope?: 'FULL' | 'WORKER';
         };
       };
     };
@@ -2112,6 +2560,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['TooManyRequests'];
@@ -2145,6 +2594,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -2175,6 +2625,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -2231,6 +2682,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -2318,6 +2770,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -2394,6 +2847,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       412: components['responses']['PreconditionFailed'];
@@ -2462,6 +2916,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -2500,6 +2955,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
@@ -2550,6 +3006,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -2586,6 +3043,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       412: components['responses']['PreconditionFailed'];
@@ -2628,6 +3086,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       412: components['responses']['PreconditionFailed'];
@@ -2741,6 +3200,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -2779,6 +3239,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
@@ -2829,6 +3290,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -2862,6 +3324,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       412: components['responses']['PreconditionFailed'];
@@ -2904,6 +3367,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       412: components['responses']['PreconditionFailed'];
@@ -2970,6 +3434,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -3008,6 +3473,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
@@ -3058,6 +3524,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -3145,6 +3612,159 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  listRuns: {
+    parameters: {
+      query?: {
+        /** @description Page size */
+        limit?: number;
+        /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
+        cursor?: string;
+        /** @description Sort keys, `-` for descending, e.g. `-status,createdAt`; the id is always the final tie-breaker. Default: createdAt */
+        sort?: ('status' | '-status' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt')[];
+        /** @description Return only these fields (`id` is always included) */
+        fields?: (
+          | 'id'
+          | 'userId'
+          | 'algoId'
+          | 'recordingId'
+          | 'status'
+          | 'attempts'
+          | 'maxAttempts'
+          | 'availableAt'
+          | 'workerId'
+          | 'workerName'
+          | 'leaseSeconds'
+          | 'leaseExpiresAt'
+          | 'heartbeatAt'
+          | 'progress'
+          | 'progressMessage'
+          | 'startedAt'
+          | 'finishedAt'
+          | 'createdAt'
+          | 'updatedAt'
+          | 'parameters'
+          | 'result'
+          | 'error'
+        )[];
+        /** @description Relations to embed in each item */
+        include?: ('algo' | 'recording' | 'user')[];
+        /** @description `true` adds `page.total`, the exact size of the filtered set */
+        count?: boolean;
+        /** @description Filter on `id`: `id[eq]`, `id[ne]`, `id[gt]`, `id[gte]`, `id[lt]`, `id[lte]`, `id[in]`, `id[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        id?: components['schemas']['UuidFilter'];
+        /** @description Filter on `userId`: `userId[eq]`, `userId[ne]`, `userId[gt]`, `userId[gte]`, `userId[lt]`, `userId[lte]`, `userId[in]`, `userId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        userId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `algoId`: `algoId[eq]`, `algoId[ne]`, `algoId[gt]`, `algoId[gte]`, `algoId[lt]`, `algoId[lte]`, `algoId[in]`, `algoId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        algoId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `recordingId`: `recordingId[eq]`, `recordingId[ne]`, `recordingId[gt]`, `recordingId[gte]`, `recordingId[lt]`, `recordingId[lte]`, `recordingId[in]`, `recordingId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        recordingId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `status`: `status[eq]`, `status[ne]`, `status[in]`, `status[nin]`. In Swagger UI, type a JSON object such as `{"in": "QUEUED,RUNNING"}`. */
+        status?: components['schemas']['AlgoRunStatusFilter'];
+        /** @description Filter on `attempts`: `attempts[eq]`, `attempts[ne]`, `attempts[gt]`, `attempts[gte]`, `attempts[lt]`, `attempts[lte]`, `attempts[in]`, `attempts[nin]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        attempts?: components['schemas']['IntFilter'];
+        /** @description Filter on `maxAttempts`: `maxAttempts[eq]`, `maxAttempts[ne]`, `maxAttempts[gt]`, `maxAttempts[gte]`, `maxAttempts[lt]`, `maxAttempts[lte]`, `maxAttempts[in]`, `maxAttempts[nin]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        maxAttempts?: components['schemas']['IntFilter'];
+        /** @description Filter on `availableAt`: `availableAt[eq]`, `availableAt[ne]`, `availableAt[gt]`, `availableAt[gte]`, `availableAt[lt]`, `availableAt[lte]`, `availableAt[in]`, `availableAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        availableAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `workerId`: `workerId[eq]`, `workerId[ne]`, `workerId[gt]`, `workerId[gte]`, `workerId[lt]`, `workerId[lte]`, `workerId[in]`, `workerId[nin]`, `workerId[isNull]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        workerId?: components['schemas']['NullableUuidFilter'];
+        /** @description Filter on `workerName`: `workerName[eq]`, `workerName[ne]`, `workerName[gt]`, `workerName[gte]`, `workerName[lt]`, `workerName[lte]`, `workerName[in]`, `workerName[nin]`, `workerName[contains]`, `workerName[icontains]`, `workerName[startsWith]`, `workerName[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        workerName?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `leaseSeconds`: `leaseSeconds[eq]`, `leaseSeconds[ne]`, `leaseSeconds[gt]`, `leaseSeconds[gte]`, `leaseSeconds[lt]`, `leaseSeconds[lte]`, `leaseSeconds[in]`, `leaseSeconds[nin]`, `leaseSeconds[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        leaseSeconds?: components['schemas']['NullableIntFilter'];
+        /** @description Filter on `leaseExpiresAt`: `leaseExpiresAt[eq]`, `leaseExpiresAt[ne]`, `leaseExpiresAt[gt]`, `leaseExpiresAt[gte]`, `leaseExpiresAt[lt]`, `leaseExpiresAt[lte]`, `leaseExpiresAt[in]`, `leaseExpiresAt[nin]`, `leaseExpiresAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        leaseExpiresAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `heartbeatAt`: `heartbeatAt[eq]`, `heartbeatAt[ne]`, `heartbeatAt[gt]`, `heartbeatAt[gte]`, `heartbeatAt[lt]`, `heartbeatAt[lte]`, `heartbeatAt[in]`, `heartbeatAt[nin]`, `heartbeatAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        heartbeatAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `progress`: `progress[eq]`, `progress[ne]`, `progress[gt]`, `progress[gte]`, `progress[lt]`, `progress[lte]`, `progress[in]`, `progress[nin]`, `progress[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        progress?: components['schemas']['NullableFloatFilter'];
+        /** @description Filter on `progressMessage`: `progressMessage[eq]`, `progressMessage[ne]`, `progressMessage[gt]`, `progressMessage[gte]`, `progressMessage[lt]`, `progressMessage[lte]`, `progressMessage[in]`, `progressMessage[nin]`, `progressMessage[contains]`, `progressMessage[icontains]`, `progressMessage[startsWith]`, `progressMessage[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        progressMessage?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `startedAt`: `startedAt[eq]`, `startedAt[ne]`, `startedAt[gt]`, `startedAt[gte]`, `startedAt[lt]`, `startedAt[lte]`, `startedAt[in]`, `startedAt[nin]`, `startedAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        startedAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `finishedAt`: `finishedAt[eq]`, `finishedAt[ne]`, `finishedAt[gt]`, `finishedAt[gte]`, `finishedAt[lt]`, `finishedAt[lte]`, `finishedAt[in]`, `finishedAt[nin]`, `finishedAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        finishedAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `createdAt`: `createdAt[eq]`, `createdAt[ne]`, `createdAt[gt]`, `createdAt[gte]`, `createdAt[lt]`, `createdAt[lte]`, `createdAt[in]`, `createdAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        createdAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `updatedAt`: `updatedAt[eq]`, `updatedAt[ne]`, `updatedAt[gt]`, `updatedAt[gte]`, `updatedAt[lt]`, `updatedAt[lte]`, `updatedAt[in]`, `updatedAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        updatedAt?: components['schemas']['DateTimeFilter'];
+      };
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of the listing, in sort order */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Link: components['headers']['Link'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRunPage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getAlgoRun: {
+    parameters: {
+      query?: {
+        include?: ('algo' | 'recording' | 'user')[];
+      };
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description 304 Not Modified (no body) when the object’s current ETag is listed. */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
+      path: {
+        /** @description The id of the AlgoRun */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The AlgoRun */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'];
+        };
+      };
+      /** @description Not modified: If-None-Match lists the current ETag */
+      304: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   listEventLog: {
     parameters: {
       query?: {
@@ -3197,6 +3817,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -3241,6 +3862,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -3353,6 +3975,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -3395,6 +4018,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       413: components['responses']['ContentTooLarge'];
@@ -3468,6 +4092,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       416: components['responses']['RangeNotSatisfiable'];
       429: components['responses']['TooManyRequests'];
@@ -3529,6 +4154,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       408: components['responses']['RequestTimeout'];
       412: components['responses']['PreconditionFailed'];
@@ -3567,6 +4193,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       412: components['responses']['PreconditionFailed'];
       429: components['responses']['TooManyRequests'];
@@ -3615,6 +4242,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       412: components['responses']['PreconditionFailed'];
       413: components['responses']['ContentTooLarge'];
@@ -3654,6 +4282,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
@@ -3690,6 +4319,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       412: components['responses']['PreconditionFailed'];
       429: components['responses']['TooManyRequests'];
@@ -3730,6 +4360,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       410: components['responses']['Gone'];
       412: components['responses']['PreconditionFailed'];
@@ -3782,6 +4413,567 @@ export interface operations {
       409: components['responses']['Conflict'];
       410: components['responses']['Gone'];
       412: components['responses']['PreconditionFailed'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listAlgoRuns: {
+    parameters: {
+      query?: {
+        /** @description Page size */
+        limit?: number;
+        /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
+        cursor?: string;
+        /** @description Sort keys, `-` for descending, e.g. `-status,createdAt`; the id is always the final tie-breaker. Default: createdAt */
+        sort?: ('status' | '-status' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt')[];
+        /** @description Return only these fields (`id` is always included) */
+        fields?: (
+          | 'id'
+          | 'userId'
+          | 'algoId'
+          | 'recordingId'
+          | 'status'
+          | 'attempts'
+          | 'maxAttempts'
+          | 'availableAt'
+          | 'workerId'
+          | 'workerName'
+          | 'leaseSeconds'
+          | 'leaseExpiresAt'
+          | 'heartbeatAt'
+          | 'progress'
+          | 'progressMessage'
+          | 'startedAt'
+          | 'finishedAt'
+          | 'createdAt'
+          | 'updatedAt'
+          | 'parameters'
+          | 'result'
+          | 'error'
+        )[];
+        /** @description Relations to embed in each item */
+        include?: ('algo' | 'recording' | 'user')[];
+        /** @description `true` adds `page.total`, the exact size of the filtered set */
+        count?: boolean;
+        /** @description Filter on `id`: `id[eq]`, `id[ne]`, `id[gt]`, `id[gte]`, `id[lt]`, `id[lte]`, `id[in]`, `id[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        id?: components['schemas']['UuidFilter'];
+        /** @description Filter on `userId`: `userId[eq]`, `userId[ne]`, `userId[gt]`, `userId[gte]`, `userId[lt]`, `userId[lte]`, `userId[in]`, `userId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        userId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `algoId`: `algoId[eq]`, `algoId[ne]`, `algoId[gt]`, `algoId[gte]`, `algoId[lt]`, `algoId[lte]`, `algoId[in]`, `algoId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        algoId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `recordingId`: `recordingId[eq]`, `recordingId[ne]`, `recordingId[gt]`, `recordingId[gte]`, `recordingId[lt]`, `recordingId[lte]`, `recordingId[in]`, `recordingId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        recordingId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `status`: `status[eq]`, `status[ne]`, `status[in]`, `status[nin]`. In Swagger UI, type a JSON object such as `{"in": "QUEUED,RUNNING"}`. */
+        status?: components['schemas']['AlgoRunStatusFilter'];
+        /** @description Filter on `attempts`: `attempts[eq]`, `attempts[ne]`, `attempts[gt]`, `attempts[gte]`, `attempts[lt]`, `attempts[lte]`, `attempts[in]`, `attempts[nin]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        attempts?: components['schemas']['IntFilter'];
+        /** @description Filter on `maxAttempts`: `maxAttempts[eq]`, `maxAttempts[ne]`, `maxAttempts[gt]`, `maxAttempts[gte]`, `maxAttempts[lt]`, `maxAttempts[lte]`, `maxAttempts[in]`, `maxAttempts[nin]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        maxAttempts?: components['schemas']['IntFilter'];
+        /** @description Filter on `availableAt`: `availableAt[eq]`, `availableAt[ne]`, `availableAt[gt]`, `availableAt[gte]`, `availableAt[lt]`, `availableAt[lte]`, `availableAt[in]`, `availableAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        availableAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `workerId`: `workerId[eq]`, `workerId[ne]`, `workerId[gt]`, `workerId[gte]`, `workerId[lt]`, `workerId[lte]`, `workerId[in]`, `workerId[nin]`, `workerId[isNull]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        workerId?: components['schemas']['NullableUuidFilter'];
+        /** @description Filter on `workerName`: `workerName[eq]`, `workerName[ne]`, `workerName[gt]`, `workerName[gte]`, `workerName[lt]`, `workerName[lte]`, `workerName[in]`, `workerName[nin]`, `workerName[contains]`, `workerName[icontains]`, `workerName[startsWith]`, `workerName[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        workerName?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `leaseSeconds`: `leaseSeconds[eq]`, `leaseSeconds[ne]`, `leaseSeconds[gt]`, `leaseSeconds[gte]`, `leaseSeconds[lt]`, `leaseSeconds[lte]`, `leaseSeconds[in]`, `leaseSeconds[nin]`, `leaseSeconds[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        leaseSeconds?: components['schemas']['NullableIntFilter'];
+        /** @description Filter on `leaseExpiresAt`: `leaseExpiresAt[eq]`, `leaseExpiresAt[ne]`, `leaseExpiresAt[gt]`, `leaseExpiresAt[gte]`, `leaseExpiresAt[lt]`, `leaseExpiresAt[lte]`, `leaseExpiresAt[in]`, `leaseExpiresAt[nin]`, `leaseExpiresAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        leaseExpiresAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `heartbeatAt`: `heartbeatAt[eq]`, `heartbeatAt[ne]`, `heartbeatAt[gt]`, `heartbeatAt[gte]`, `heartbeatAt[lt]`, `heartbeatAt[lte]`, `heartbeatAt[in]`, `heartbeatAt[nin]`, `heartbeatAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        heartbeatAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `progress`: `progress[eq]`, `progress[ne]`, `progress[gt]`, `progress[gte]`, `progress[lt]`, `progress[lte]`, `progress[in]`, `progress[nin]`, `progress[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        progress?: components['schemas']['NullableFloatFilter'];
+        /** @description Filter on `progressMessage`: `progressMessage[eq]`, `progressMessage[ne]`, `progressMessage[gt]`, `progressMessage[gte]`, `progressMessage[lt]`, `progressMessage[lte]`, `progressMessage[in]`, `progressMessage[nin]`, `progressMessage[contains]`, `progressMessage[icontains]`, `progressMessage[startsWith]`, `progressMessage[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        progressMessage?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `startedAt`: `startedAt[eq]`, `startedAt[ne]`, `startedAt[gt]`, `startedAt[gte]`, `startedAt[lt]`, `startedAt[lte]`, `startedAt[in]`, `startedAt[nin]`, `startedAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        startedAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `finishedAt`: `finishedAt[eq]`, `finishedAt[ne]`, `finishedAt[gt]`, `finishedAt[gte]`, `finishedAt[lt]`, `finishedAt[lte]`, `finishedAt[in]`, `finishedAt[nin]`, `finishedAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        finishedAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `createdAt`: `createdAt[eq]`, `createdAt[ne]`, `createdAt[gt]`, `createdAt[gte]`, `createdAt[lt]`, `createdAt[lte]`, `createdAt[in]`, `createdAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        createdAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `updatedAt`: `updatedAt[eq]`, `updatedAt[ne]`, `updatedAt[gt]`, `updatedAt[gte]`, `updatedAt[lt]`, `updatedAt[lte]`, `updatedAt[in]`, `updatedAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        updatedAt?: components['schemas']['DateTimeFilter'];
+      };
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+      };
+      path: {
+        /** @description The id of the Algo */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of the listing, in sort order */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Link: components['headers']['Link'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRunPage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  createAlgoRuns: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The id of the Algo */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AlgoRunCreate'] | components['schemas']['AlgoRunCreate'][];
+      };
+    };
+    responses: {
+      /** @description Created: the object (for one) or `{ data }` (for an array) */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Location: components['headers']['Location'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'] | components['schemas']['AlgoRunCreated'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listRecordingRuns: {
+    parameters: {
+      query?: {
+        /** @description Page size */
+        limit?: number;
+        /** @description The `page.nextCursor` of the previous page (keyset pagination; same `sort` required) */
+        cursor?: string;
+        /** @description Sort keys, `-` for descending, e.g. `-status,createdAt`; the id is always the final tie-breaker. Default: createdAt */
+        sort?: ('status' | '-status' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt')[];
+        /** @description Return only these fields (`id` is always included) */
+        fields?: (
+          | 'id'
+          | 'userId'
+          | 'algoId'
+          | 'recordingId'
+          | 'status'
+          | 'attempts'
+          | 'maxAttempts'
+          | 'availableAt'
+          | 'workerId'
+          | 'workerName'
+          | 'leaseSeconds'
+          | 'leaseExpiresAt'
+          | 'heartbeatAt'
+          | 'progress'
+          | 'progressMessage'
+          | 'startedAt'
+          | 'finishedAt'
+          | 'createdAt'
+          | 'updatedAt'
+          | 'parameters'
+          | 'result'
+          | 'error'
+        )[];
+        /** @description Relations to embed in each item */
+        include?: ('algo' | 'recording' | 'user')[];
+        /** @description `true` adds `page.total`, the exact size of the filtered set */
+        count?: boolean;
+        /** @description Filter on `id`: `id[eq]`, `id[ne]`, `id[gt]`, `id[gte]`, `id[lt]`, `id[lte]`, `id[in]`, `id[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        id?: components['schemas']['UuidFilter'];
+        /** @description Filter on `userId`: `userId[eq]`, `userId[ne]`, `userId[gt]`, `userId[gte]`, `userId[lt]`, `userId[lte]`, `userId[in]`, `userId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        userId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `algoId`: `algoId[eq]`, `algoId[ne]`, `algoId[gt]`, `algoId[gte]`, `algoId[lt]`, `algoId[lte]`, `algoId[in]`, `algoId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        algoId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `recordingId`: `recordingId[eq]`, `recordingId[ne]`, `recordingId[gt]`, `recordingId[gte]`, `recordingId[lt]`, `recordingId[lte]`, `recordingId[in]`, `recordingId[nin]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        recordingId?: components['schemas']['UuidFilter'];
+        /** @description Filter on `status`: `status[eq]`, `status[ne]`, `status[in]`, `status[nin]`. In Swagger UI, type a JSON object such as `{"in": "QUEUED,RUNNING"}`. */
+        status?: components['schemas']['AlgoRunStatusFilter'];
+        /** @description Filter on `attempts`: `attempts[eq]`, `attempts[ne]`, `attempts[gt]`, `attempts[gte]`, `attempts[lt]`, `attempts[lte]`, `attempts[in]`, `attempts[nin]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        attempts?: components['schemas']['IntFilter'];
+        /** @description Filter on `maxAttempts`: `maxAttempts[eq]`, `maxAttempts[ne]`, `maxAttempts[gt]`, `maxAttempts[gte]`, `maxAttempts[lt]`, `maxAttempts[lte]`, `maxAttempts[in]`, `maxAttempts[nin]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        maxAttempts?: components['schemas']['IntFilter'];
+        /** @description Filter on `availableAt`: `availableAt[eq]`, `availableAt[ne]`, `availableAt[gt]`, `availableAt[gte]`, `availableAt[lt]`, `availableAt[lte]`, `availableAt[in]`, `availableAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        availableAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `workerId`: `workerId[eq]`, `workerId[ne]`, `workerId[gt]`, `workerId[gte]`, `workerId[lt]`, `workerId[lte]`, `workerId[in]`, `workerId[nin]`, `workerId[isNull]`. In Swagger UI, type a JSON object such as `{"eq": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}`. */
+        workerId?: components['schemas']['NullableUuidFilter'];
+        /** @description Filter on `workerName`: `workerName[eq]`, `workerName[ne]`, `workerName[gt]`, `workerName[gte]`, `workerName[lt]`, `workerName[lte]`, `workerName[in]`, `workerName[nin]`, `workerName[contains]`, `workerName[icontains]`, `workerName[startsWith]`, `workerName[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        workerName?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `leaseSeconds`: `leaseSeconds[eq]`, `leaseSeconds[ne]`, `leaseSeconds[gt]`, `leaseSeconds[gte]`, `leaseSeconds[lt]`, `leaseSeconds[lte]`, `leaseSeconds[in]`, `leaseSeconds[nin]`, `leaseSeconds[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        leaseSeconds?: components['schemas']['NullableIntFilter'];
+        /** @description Filter on `leaseExpiresAt`: `leaseExpiresAt[eq]`, `leaseExpiresAt[ne]`, `leaseExpiresAt[gt]`, `leaseExpiresAt[gte]`, `leaseExpiresAt[lt]`, `leaseExpiresAt[lte]`, `leaseExpiresAt[in]`, `leaseExpiresAt[nin]`, `leaseExpiresAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        leaseExpiresAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `heartbeatAt`: `heartbeatAt[eq]`, `heartbeatAt[ne]`, `heartbeatAt[gt]`, `heartbeatAt[gte]`, `heartbeatAt[lt]`, `heartbeatAt[lte]`, `heartbeatAt[in]`, `heartbeatAt[nin]`, `heartbeatAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        heartbeatAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `progress`: `progress[eq]`, `progress[ne]`, `progress[gt]`, `progress[gte]`, `progress[lt]`, `progress[lte]`, `progress[in]`, `progress[nin]`, `progress[isNull]`. In Swagger UI, type a JSON object such as `{"gte": 1000}`. */
+        progress?: components['schemas']['NullableFloatFilter'];
+        /** @description Filter on `progressMessage`: `progressMessage[eq]`, `progressMessage[ne]`, `progressMessage[gt]`, `progressMessage[gte]`, `progressMessage[lt]`, `progressMessage[lte]`, `progressMessage[in]`, `progressMessage[nin]`, `progressMessage[contains]`, `progressMessage[icontains]`, `progressMessage[startsWith]`, `progressMessage[isNull]`. In Swagger UI, type a JSON object such as `{"startsWith": "abc"}`. */
+        progressMessage?: components['schemas']['NullableStringFilter'];
+        /** @description Filter on `startedAt`: `startedAt[eq]`, `startedAt[ne]`, `startedAt[gt]`, `startedAt[gte]`, `startedAt[lt]`, `startedAt[lte]`, `startedAt[in]`, `startedAt[nin]`, `startedAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        startedAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `finishedAt`: `finishedAt[eq]`, `finishedAt[ne]`, `finishedAt[gt]`, `finishedAt[gte]`, `finishedAt[lt]`, `finishedAt[lte]`, `finishedAt[in]`, `finishedAt[nin]`, `finishedAt[isNull]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        finishedAt?: components['schemas']['NullableDateTimeFilter'];
+        /** @description Filter on `createdAt`: `createdAt[eq]`, `createdAt[ne]`, `createdAt[gt]`, `createdAt[gte]`, `createdAt[lt]`, `createdAt[lte]`, `createdAt[in]`, `createdAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        createdAt?: components['schemas']['DateTimeFilter'];
+        /** @description Filter on `updatedAt`: `updatedAt[eq]`, `updatedAt[ne]`, `updatedAt[gt]`, `updatedAt[gte]`, `updatedAt[lt]`, `updatedAt[lte]`, `updatedAt[in]`, `updatedAt[nin]`. In Swagger UI, type a JSON object such as `{"gte": "2026-11-01"}`. */
+        updatedAt?: components['schemas']['DateTimeFilter'];
+      };
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+      };
+      path: {
+        /** @description The id of the Recording */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of the listing, in sort order */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Link: components['headers']['Link'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRunPage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  cancelRun: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The id of the AlgoRun */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description The cancelled run */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  claimRuns: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /**
+           * @description Runs to claim at most (1–50)
+           * @default 1
+           */
+          limit?: number;
+          /**
+           * @description Long polling: wait up to this many seconds for work before answering 204 (at most 30)
+           * @default 0
+           */
+          waitSeconds?: number;
+          /** @description Lease length; default RUNS_LEASE (60 s) */
+          leaseSeconds?: number;
+          /** @description Only runs of these algos (a name alone: any of its versions) */
+          algos?: {
+            name: string;
+            version?: string;
+          }[];
+          /** @description What the worker calls itself (host, process), shown on the run */
+          worker?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The claimed runs */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunLeases'];
+        };
+      };
+      /** @description No run to claim (within `waitSeconds`) */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  heartbeatRun: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The id of the AlgoRun */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * Format: uuid
+           * @description The `leaseId` of the claim: a report with another lease is a 409
+           */
+          leaseId: string;
+          /** @description How far the run is, from 0 to 1 */
+          progress?: number;
+          /** @description What the worker is doing, for people watching the run */
+          message?: string | null;
+          /** @description A new lease length from now on; default the claim’s */
+          leaseSeconds?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The run */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  completeRun: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The id of the AlgoRun */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * Format: uuid
+           * @description The `leaseId` of the claim: a report with another lease is a 409
+           */
+          leaseId: string;
+          /** @description What the algorithm produced: any JSON value of at most 64 KiB */
+          result?:
+            | string
+            | number
+            | boolean
+            | null
+            | components['schemas']['JsonValue'][]
+            | {
+                [key: string]: components['schemas']['JsonValue'];
+              };
+          /** @description What the worker is doing, for people watching the run */
+          message?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The run */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['ContentTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  failRun: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Your id for this request (1–128 of `A-Za-z0-9._:-`), echoed back and logged; otherwise one is generated. */
+        'X-Request-Id'?: components['parameters']['XRequestId'];
+        /** @description Makes a POST safe to retry: the same key with the same body replays the first response (with `Idempotent-Replayed: true`); with another body → 422; while the first is still running → 409. Keys live 24 hours. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The id of the AlgoRun */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * Format: uuid
+           * @description The `leaseId` of the claim: a report with another lease is a 409
+           */
+          leaseId: string;
+          error: {
+            message: string;
+            code?: string;
+            details?: components['schemas']['JsonValue'];
+          };
+          /**
+           * @description true (default): back to the queue with backoff while attempts remain; false: FAILED now
+           * @default true
+           */
+          retryable?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The run */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlgoRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
       413: components['responses']['ContentTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       422: components['responses']['Unprocessable'];

@@ -81,6 +81,13 @@ export class ContentService {
     return row;
   }
 
+  /** A recording whoever owns it: for a worker key that holds a run of it (the route has checked that). */
+  async findHeld(id: string): Promise<RecordingRow> {
+    const row = await this.deps.prisma.recording.findUnique({ where: { id } });
+    if (!row) throw notFound(`No recording with id ${id}`);
+    return row;
+  }
+
   /** The recording's ETag or, when it has content, the content's: If-Match may name either. */
   checkIfMatch(p: Principal, row: Row, ifMatch: string | undefined): void {
     if (ifMatch === undefined) return;

@@ -120,6 +120,12 @@ const envSchema = z.object({
   CONTENT_IDLE_TIMEOUT: duration.default(60_000),
   CONTENT_UPLOAD_EXPIRY: duration.default(24 * 3_600_000),
   CONTENT_SWEEP_INTERVAL: duration.default(3_600_000),
+
+  // Algorithm runs (docs/runs.md)
+  RUNS_LEASE: duration.refine((ms) => ms >= 1000 && ms <= 3_600_000, 'must be from 1s to 1h').default(60_000),
+  RUNS_RETRY_BACKOFF: duration.default(10_000),
+  RUNS_RETRY_BACKOFF_MAX: duration.default(600_000),
+  RUNS_SWEEP_INTERVAL: duration.default(5_000),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -171,6 +177,16 @@ export interface Config {
     /** Unfinished resumable uploads are removed this long after they were created. */
     uploadExpiryMs: number;
     /** How often orphan files and expired uploads are swept. */
+    sweepIntervalMs: number;
+  };
+  /** The job queue of algorithm runs (src/runs). */
+  runs: {
+    /** The lease a claim gives when it does not ask for another length. */
+    leaseMs: number;
+    /** A retried run waits retryBackoffMs × 2^(attempt − 1), at most retryBackoffMaxMs. */
+    retryBackoffMs: number;
+    retryBackoffMaxMs: number;
+    /** How often each instance requeues runs whose lease has expired. */
     sweepIntervalMs: number;
   };
 }
@@ -305,6 +321,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       idleTimeoutMs: e.CONTENT_IDLE_TIMEOUT,
       uploadExpiryMs: e.CONTENT_UPLOAD_EXPIRY,
       sweepIntervalMs: e.CONTENT_SWEEP_INTERVAL,
+    },
+    runs: {
+      leaseMs: e.RUNS_LEASE,
+      retryBackoffMs: e.RUNS_RETRY_BACKOFF,
+      retryBackoffMaxMs: Math.max(e.RUNS_RETRY_BACKOFF_MAX, e.RUNS_RETRY_BACKOFF),
+      sweepIntervalMs: e.RUNS_SWEEP_INTERVAL,
     },
   });
 }

@@ -5,11 +5,14 @@
 import { currentRequestId } from '../core/context';
 import type { Prisma } from '../generated/prisma/client';
 
-export type EntityType = 'user' | 'session' | 'recording' | 'algo' | 'apikey';
+export type EntityType = 'user' | 'session' | 'recording' | 'algo' | 'apikey' | 'run';
 
 export interface AuditEvent {
   actorId: string | null;
-  /** `<entityType>.<verb>`: created, updated, deleted; user.login, user.login_failed, apikey.revoked. */
+  /**
+   * `<entityType>.<verb>`: created, updated, deleted; user.login, user.login_failed, apikey.revoked;
+   * run.claimed, run.succeeded, run.failed, run.lease_expired, run.cancelled (src/runs/sql.ts).
+   */
   action: string;
   entityType: EntityType;
   entityId: string;

@@ -1,6 +1,7 @@
 import { badRequest, conflict } from '../core/errors';
 import { recordingCreate, recordingFields, recordingUpdate } from '../models/recording.model';
 import type { Delegate, ResourceDescriptor, WriteContext } from './descriptor';
+import { deleteRunsOf } from '../runs/cascade';
 
 /** Every referenced session must exist and belong to the recording's owner (one query for all rows). */
 async function checkSessions(rows: Array<Record<string, unknown>>, { tx }: WriteContext, pathOf: (i: number) => string): Promise<void> {
@@ -57,6 +58,7 @@ export const recordings: ResourceDescriptor = {
     },
     async beforeDelete(existing, ctx) {
       const id = existing.id as string;
+      await deleteRunsOf(ctx.tx, [id], ctx.principal.userId);
       ctx.afterCommit?.((deps) => deps.recordingDeleted(id));
     },
   },

@@ -6,9 +6,10 @@ import { eventLog } from './event-log.resource';
 import { recordings } from './recordings.resource';
 import { sessions } from './sessions.resource';
 import { users } from './users.resource';
+import { runs } from './runs.resource';
 import { ResourceService } from './service';
 
-export const descriptors: readonly ResourceDescriptor[] = [users, sessions, recordings, algos, eventLog];
+export const descriptors: readonly ResourceDescriptor[] = [users, sessions, recordings, algos, runs, eventLog];
 
 export type Services = Map<string, ResourceService>;
 

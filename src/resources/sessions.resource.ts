@@ -2,6 +2,7 @@ import { badRequest, conflict } from '../core/errors';
 import { sessionCreate, sessionFields, sessionUpdate } from '../models/session.model';
 import { recordEvents, snapshot } from './audit';
 import type { Delegate, ResourceDescriptor } from './descriptor';
+import { deleteRunsOf } from '../runs/cascade';
 
 function checkTimes(startedAt: unknown, endedAt: unknown): void {
   if (startedAt instanceof Date && endedAt instanceof Date && endedAt < startedAt) {
@@ -45,6 +46,11 @@ export const sessions: ResourceDescriptor = {
       if (cascade !== 'recordings') {
         throw conflict(`The session still has ${recordings.length} recording(s); delete them first or send ?cascade=recordings`);
       }
+      await deleteRunsOf(
+        tx,
+        recordings.map((r) => r.id),
+        principal.userId,
+      );
       await tx.recording.deleteMany({ where: { sessionId: existing.id as string } });
       for (const r of recordings) afterCommit?.((deps) => deps.recordingDeleted(r.id));
       await recordEvents(

@@ -101,11 +101,29 @@ export const contentBytes = new Counter({
   registers: [registry],
 });
 
+const RUN_EVENTS = ['created', 'claimed', 'succeeded', 'retried', 'failed', 'expired', 'cancelled'] as const;
+export type RunEvent = (typeof RUN_EVENTS)[number];
+
+export const runEvents = new Counter({
+  name: `${PREFIX}run_events_total`,
+  help:
+    'Algorithm-run transitions made by this instance, by event: created, claimed, succeeded, retried (a retryable failure back in ' +
+    'the queue), failed (for good), expired (a lease that expired: back in the queue or failed), cancelled',
+  labelNames: ['event'] as const,
+  registers: [registry],
+});
+
 // Every series of a fixed label set exists from the start at 0, so that rate() and increase()
 // see the first event (a series that appears with the value 1 shows no increase).
 for (const reason of LOGIN_FAILURE_REASONS) loginFailures.inc({ reason }, 0);
 for (const limiter of RATE_LIMITERS) rateLimitRejections.inc({ limiter }, 0);
 for (const direction of ['upload', 'download'] as const) contentBytes.inc({ direction }, 0);
+for (const event of RUN_EVENTS) runEvents.inc({ event }, 0);
+
+/** Counts run transitions (src/runs/queue.ts, and creations in src/api/routes/runs.routes.ts). */
+export function recordRunEvents(event: RunEvent, count: number): void {
+  if (count > 0) runEvents.inc({ event }, count);
+}
 
 /** Counts recording content passing through the API; fed by the content service's events (src/api/router.ts). */
 export function recordContentBytes(direction: ContentDirection, bytes: number): void {

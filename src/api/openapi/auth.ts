@@ -4,7 +4,7 @@
  */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { ApiKeyKind } from '../../generated/prisma/client';
+import { ApiKeyKind, ApiKeyScope } from '../../generated/prisma/client';
 import type { PUBLIC_KEY_SELECT } from '../../auth/api-keys';
 import { apiKeyIdSchemas, changePasswordSchemas, createApiKeySchemas, listApiKeysSchemas, loginSchemas } from '../../auth/schemas';
 import { errors, jsonBody, ok, paramRef } from './common';
@@ -18,6 +18,7 @@ const apiKeyShape = {
   userId: z.uuid(),
   name: z.string(),
   kind: z.enum(ApiKeyKind),
+  scope: z.enum(ApiKeyScope).meta({ description: 'FULL: what its user may do; WORKER: only the worker routes of algorithm runs' }),
   prefix: z.string().meta({ description: 'The first characters of the secret, for display' }),
   expiresAt: time().nullable(),
   lastUsedAt: time().nullable(),

@@ -46,11 +46,17 @@ export const problemSchema = z
 export const ERROR_RESPONSES = {
   400: ['BadRequest', 'The request is not valid: malformed JSON, a failed validation, an unknown field, parameter or operator'],
   401: ['Unauthorized', 'No valid bearer token (missing, invalid, expired or revoked)'],
-  403: ['Forbidden', 'Authenticated, but this action is not allowed for the caller'],
+  403: [
+    'Forbidden',
+    'Authenticated, but this action is not allowed for the caller: its role, or its key’s scope (`insufficient-scope`: a WORKER key outside the worker routes, or another token on them)',
+  ],
   404: ['NotFound', 'No such object, or not visible to the caller'],
   405: ['MethodNotAllowed', 'The method is not allowed on this path; `Allow` lists the methods that are'],
   408: ['RequestTimeout', 'An upload sent no bytes for CONTENT_IDLE_TIMEOUT and was abandoned (nothing of it is kept)'],
-  409: ['Conflict', 'A unique constraint or a still-referenced row, or a request with the same Idempotency-Key is still running'],
+  409: [
+    'Conflict',
+    'A unique constraint or a still-referenced row, a request with the same Idempotency-Key still running, or a state that does not allow the action (`algo-not-runnable`, `run-finished`, `lease-lost`)',
+  ],
   410: ['Gone', 'The resumable upload has expired'],
   412: ['PreconditionFailed', 'If-Match does not match the current ETag (someone changed the object)'],
   413: ['ContentTooLarge', 'The request body is larger than the limit'],

@@ -117,12 +117,16 @@ const query = (name: string, description: string, schema: SchemaObject | Referen
 const commaList = (name: string, description: string, values: string[]): Parameter =>
   query(name, description, { type: 'array', items: { type: 'string', enum: values } }, { style: 'form', explode: false });
 
+const registeredFilters = new WeakMap<OpenAPIRegistry, Set<string>>();
+
 /**
  * The listing parameters of each descriptor; the filter schemas are registered as components,
  * shared by the fields of one type (an enum's by its field).
  */
 export function listingParameters(registry: OpenAPIRegistry): (d: ResourceDescriptor) => Parameter[] {
-  const registered = new Set<string>();
+  // One set per registry: every caller (resources, runs) shares the filter components.
+  const registered = registeredFilters.get(registry) ?? new Set<string>();
+  registeredFilters.set(registry, registered);
   const filterRef = (d: ResourceDescriptor, field: string, spec: FieldSpec): { $ref: string } => {
     const type = spec.kind === 'enum' ? `${d.model}${field[0]?.toUpperCase()}${field.slice(1)}` : KIND_NAMES[spec.kind];
     const id = `${spec.nullable ? 'Nullable' : ''}${type}Filter`;

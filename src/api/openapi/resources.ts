@@ -41,7 +41,7 @@ function listResponse(d: ResourceDescriptor, m: ModelSchemas) {
   return ok('One page of the listing, in sort order', page, ['Link']);
 }
 
-function listRoute(
+export function listRoute(
   d: ResourceDescriptor,
   m: ModelSchemas,
   path: string,
@@ -63,7 +63,7 @@ function listRoute(
   };
 }
 
-function createRoute(d: ResourceDescriptor, m: ModelSchemas, path: string, extra: Partial<RouteConfig> = {}): RouteConfig {
+export function createRoute(d: ResourceDescriptor, m: ModelSchemas, path: string, extra: Partial<RouteConfig> = {}): RouteConfig {
   const create = d.create as z.ZodType;
   const one = create.meta({ id: `${d.model}Create` });
   const created = z

@@ -29,7 +29,7 @@ export function apiKeyRoutes(prisma: PrismaClient): Router {
       const { body } = inputOf(res, createApiKeySchemas);
       const key = await issueApiKey(
         prisma,
-        { userId: principal.userId, name: body.name, expiresAt: body.expiresAt ?? null },
+        { userId: principal.userId, name: body.name, expiresAt: body.expiresAt ?? null, scope: body.scope },
         principal.userId,
       );
       res.status(201).location(`${req.baseUrl}/api-keys/${key.id}`).set('Cache-Control', 'no-store').json(key);

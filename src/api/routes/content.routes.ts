@@ -5,10 +5,10 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { access } from '../access';
+import { access, isWorker } from '../access';
 import { only } from '../methods';
 import { onlyParams, parseId } from '../http';
-import { principalOf } from '../../auth/principal';
+import { principalOf, type Principal } from '../../auth/principal';
 import { HttpError, badRequest, notFound, unsupportedMediaType } from '../../core/errors';
 import { logger } from '../../core/logging';
 import { matchesEtag } from '../../resources/output';
@@ -36,6 +36,10 @@ export function drainAfterAnswer(req: Request, res: Response): void {
   });
 }
 
+function notFoundForWorker(id: string): never {
+  throw notFound(`No recording with id ${id} among those of the runs this key holds`);
+}
+
 function contentLength(req: Request): number | undefined {
   const raw = req.get('content-length');
   if (raw === undefined) return undefined;
@@ -44,7 +48,12 @@ function contentLength(req: Request): number | undefined {
   return Number(raw);
 }
 
-export function contentRoutes(content: ContentService): Router {
+export interface ContentRouteOptions {
+  /** Whether a worker key may read this recording's content (it holds a run of it: src/runs/queue.ts). */
+  workerMayRead?: (p: Principal, recordingId: string) => Promise<boolean>;
+}
+
+export function contentRoutes(content: ContentService, options: ContentRouteOptions = {}): Router {
   const router = Router();
   const d = content.deps.recordings.d;
   const storeError = (err: unknown): unknown =>
@@ -84,10 +93,16 @@ export function contentRoutes(content: ContentService): Router {
       if (done.created) res.setHeader('Location', `${req.baseUrl}/recordings/${id}/content`);
       res.status(done.created ? 201 : 200).json(done.recording);
     })
-    .get(access('authenticated'), async (req, res) => {
+    .get(access('userOrWorker'), async (req, res) => {
       onlyParams(req, []);
       const id = String(parseId(d, req.params.id));
-      const row = await content.find(principalOf(res), id);
+      const p = principalOf(res);
+      // A worker key reads only the recordings of the runs it holds; any other is "not found" to it.
+      const row = !isWorker(p)
+        ? await content.find(p, id)
+        : (await options.workerMayRead?.(p, id))
+          ? await content.findHeld(id)
+          : notFoundForWorker(id);
       if (!row.contentKey || !row.sha256 || row.sizeBytes === null) throw notFound(`The recording ${id} has no content`);
       const size = Number(row.sizeBytes);
       const etag = contentEtag(row.sha256);

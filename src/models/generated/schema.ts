@@ -131,6 +131,13 @@ export const datamodel = {
           "fields": [],
           "onDelete": null
         },
+        "runs": {
+          "model": "AlgoRun",
+          "list": true,
+          "required": true,
+          "fields": [],
+          "onDelete": null
+        },
         "idempotencyKeys": {
           "model": "IdempotencyKey",
           "list": true,
@@ -212,6 +219,18 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "scope": {
+          "kind": "enum",
+          "type": "ApiKeyScope",
+          "nativeType": null,
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": true,
           "updatedAt": false,
           "documentation": null
         },
@@ -760,6 +779,13 @@ export const datamodel = {
           "required": true,
           "fields": [],
           "onDelete": null
+        },
+        "runs": {
+          "model": "AlgoRun",
+          "list": true,
+          "required": true,
+          "fields": [],
+          "onDelete": null
         }
       },
       "indexes": [
@@ -1063,6 +1089,13 @@ export const datamodel = {
             "ownerId"
           ],
           "onDelete": "Restrict"
+        },
+        "runs": {
+          "model": "AlgoRun",
+          "list": true,
+          "required": true,
+          "fields": [],
+          "onDelete": null
         }
       },
       "indexes": [
@@ -1105,6 +1138,377 @@ export const datamodel = {
           "fields": [
             "name",
             "version"
+          ]
+        }
+      ]
+    },
+    "AlgoRun": {
+      "documentation": "One run of a published algo on one recording, and its place in the job queue that workers\ndrain over HTTP (src/runs, docs/runs.md). QUEUED runs whose availableAt has come are claimed\nwith FOR UPDATE SKIP LOCKED; a claim gives a lease (leaseId, leaseExpiresAt) that heartbeats\nextend; an expired lease or a retryable failure puts the run back in the queue with\nexponential backoff until maxAttempts. A trigger NOTIFYs waiting claims when a run is queued.",
+      "fields": {
+        "id": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": "Uuid",
+          "required": true,
+          "list": false,
+          "id": true,
+          "unique": false,
+          "hasDefault": true,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "userId": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": "Uuid",
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "The owner: the recording's owner."
+        },
+        "algoId": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": "Uuid",
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "recordingId": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": "Uuid",
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "parameters": {
+          "kind": "scalar",
+          "type": "Json",
+          "nativeType": null,
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": true,
+          "updatedAt": false,
+          "documentation": "The run's inputs, valid against the algo's parameters JSON Schema (defaults filled in)."
+        },
+        "status": {
+          "kind": "enum",
+          "type": "RunStatus",
+          "nativeType": null,
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": true,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "attempts": {
+          "kind": "scalar",
+          "type": "Int",
+          "nativeType": null,
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": true,
+          "updatedAt": false,
+          "documentation": "Claims so far (each claim is one attempt)."
+        },
+        "maxAttempts": {
+          "kind": "scalar",
+          "type": "Int",
+          "nativeType": null,
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "availableAt": {
+          "kind": "scalar",
+          "type": "DateTime",
+          "nativeType": "Timestamptz",
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": true,
+          "updatedAt": false,
+          "documentation": "Not claimable before this time (retry backoff)."
+        },
+        "workerId": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": "Uuid",
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "The API key of the worker holding the run (RUNNING) or that held it last (finished)."
+        },
+        "workerName": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": null,
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "What the worker calls itself (host, process), for operators."
+        },
+        "leaseId": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": "Uuid",
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "The current lease: reports must name it. Never sent to the run's owner."
+        },
+        "leaseSeconds": {
+          "kind": "scalar",
+          "type": "Int",
+          "nativeType": null,
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "leaseExpiresAt": {
+          "kind": "scalar",
+          "type": "DateTime",
+          "nativeType": "Timestamptz",
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "heartbeatAt": {
+          "kind": "scalar",
+          "type": "DateTime",
+          "nativeType": "Timestamptz",
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "progress": {
+          "kind": "scalar",
+          "type": "Float",
+          "nativeType": null,
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "0 to 1, as the worker reports it."
+        },
+        "progressMessage": {
+          "kind": "scalar",
+          "type": "String",
+          "nativeType": null,
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "result": {
+          "kind": "scalar",
+          "type": "Json",
+          "nativeType": null,
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "What the algorithm produced (SUCCEEDED), at most 64 KiB as JSON."
+        },
+        "error": {
+          "kind": "scalar",
+          "type": "Json",
+          "nativeType": null,
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "The last failure: { message, code?, details?, retryable }."
+        },
+        "startedAt": {
+          "kind": "scalar",
+          "type": "DateTime",
+          "nativeType": "Timestamptz",
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": "The last claim."
+        },
+        "finishedAt": {
+          "kind": "scalar",
+          "type": "DateTime",
+          "nativeType": "Timestamptz",
+          "required": false,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "createdAt": {
+          "kind": "scalar",
+          "type": "DateTime",
+          "nativeType": "Timestamptz",
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": true,
+          "updatedAt": false,
+          "documentation": null
+        },
+        "updatedAt": {
+          "kind": "scalar",
+          "type": "DateTime",
+          "nativeType": "Timestamptz",
+          "required": true,
+          "list": false,
+          "id": false,
+          "unique": false,
+          "hasDefault": false,
+          "updatedAt": true,
+          "documentation": null
+        }
+      },
+      "relations": {
+        "user": {
+          "model": "User",
+          "list": false,
+          "required": true,
+          "fields": [
+            "userId"
+          ],
+          "onDelete": "Restrict"
+        },
+        "algo": {
+          "model": "Algo",
+          "list": false,
+          "required": true,
+          "fields": [
+            "algoId"
+          ],
+          "onDelete": "Restrict"
+        },
+        "recording": {
+          "model": "Recording",
+          "list": false,
+          "required": true,
+          "fields": [
+            "recordingId"
+          ],
+          "onDelete": "Cascade"
+        }
+      },
+      "indexes": [
+        {
+          "type": "id",
+          "name": null,
+          "fields": [
+            "id"
+          ]
+        },
+        {
+          "type": "normal",
+          "name": null,
+          "fields": [
+            "userId",
+            "createdAt",
+            "id"
+          ]
+        },
+        {
+          "type": "normal",
+          "name": null,
+          "fields": [
+            "createdAt",
+            "id"
+          ]
+        },
+        {
+          "type": "normal",
+          "name": null,
+          "fields": [
+            "recordingId",
+            "createdAt",
+            "id"
+          ]
+        },
+        {
+          "type": "normal",
+          "name": null,
+          "fields": [
+            "algoId",
+            "createdAt",
+            "id"
+          ]
+        },
+        {
+          "type": "normal",
+          "name": null,
+          "fields": [
+            "status",
+            "availableAt",
+            "id"
+          ]
+        },
+        {
+          "type": "normal",
+          "name": null,
+          "fields": [
+            "status",
+            "leaseExpiresAt"
           ]
         }
       ]
@@ -1603,6 +2007,10 @@ export const datamodel = {
       "LOGIN",
       "API"
     ],
+    "ApiKeyScope": [
+      "FULL",
+      "WORKER"
+    ],
     "Modality": [
       "EEG",
       "ECG",
@@ -1622,6 +2030,13 @@ export const datamodel = {
       "DRAFT",
       "PUBLISHED",
       "DEPRECATED"
+    ],
+    "RunStatus": [
+      "QUEUED",
+      "RUNNING",
+      "SUCCEEDED",
+      "FAILED",
+      "CANCELLED"
     ]
   }
 } as const;
