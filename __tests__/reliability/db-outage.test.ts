@@ -111,6 +111,19 @@ describeOnRealServer('when the database drops the app’s connections (pg_termin
     expect(events.map((e) => e.entityId).sort()).toEqual(rows.map((r) => r.id).sort());
   });
 
+  // pg.Pool listens for a client's 'error' events only while it is idle, and Prisma's adapter
+  // only inside its transactions; a kill landing in between (a client just taken for one query,
+  // a transaction's client after its cleanup) once ended the whole test process under load.
+  it('then a client killed while held, with no listener of its own, does not end the process', async () => {
+    const client = await inst.db.pool.connect();
+    expect(await terminate()).toBeGreaterThan(0);
+    await sleep(300);
+    await expect(client.query('SELECT 1')).rejects.toThrow(/not queryable|terminat/i);
+    client.release(true);
+    const { token } = await createUser(inst.db);
+    expect(await untilServing(inst, token, 5_000)).toBeLessThan(5_000);
+  });
+
   // Prisma 6.19's transaction manager never releases the pg client when COMMIT/ROLLBACK fails on
   // a dead connection; src/db/connection.ts (releasingBrokenTransactions) releases it instead.
   it('then a transaction whose connection is killed gives its pool client back', async () => {

@@ -36,8 +36,20 @@ export function asConnectError(err: unknown): unknown {
 
 type Callback = ((err: Error) => void) | ((err: null, client: pg.Client) => void);
 
-/** pg.Client whose connect() reports failures through asConnectError (pg.Pool's `Client` option). */
+/**
+ * pg.Client whose connect() reports failures through asConnectError (pg.Pool's `Client` option).
+ * It also always has an 'error' listener. A connection the server ends (pg_terminate_backend, a
+ * restart) is reported as an 'error' event on its client when no query is running; pg.Pool
+ * listens only while a client is idle and Prisma's adapter only inside its transactions, and an
+ * unheard 'error' event ends the process. Whoever holds the client finds out on its next
+ * statement ("not queryable", answered as an outage by src/db/errors.ts), and the pool discards it.
+ */
 export class ConnectErrorClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+
   override connect(): Promise<pg.Client>;
   override connect(callback: Callback): void;
   override connect(callback?: Callback): Promise<pg.Client> | void {
