@@ -33,7 +33,7 @@ describeExternal('migrate:status and migrate:rollback on PostgreSQL', () => {
   beforeAll(async () => {
     await sql(base, `DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
     expect((await runScript('migrate.ts', [], env)).code).toBe(0);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await sql(base, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
@@ -43,7 +43,7 @@ describeExternal('migrate:status and migrate:rollback on PostgreSQL', () => {
     expect(result.output).toMatch(new RegExp(`applied +${last}`));
     expect(result.output).toContain(`summary: ${all.length} applied, 0 pending, 0 failed, 0 modified, 0 missing; drift: none`);
     expect(result.code).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   it('when a column was added by hand, then status shows the drift as SQL and exits 2', async () => {
     await sql(url, `ALTER TABLE "User" ADD COLUMN "nickname" text`);
@@ -56,7 +56,7 @@ describeExternal('migrate:status and migrate:rollback on PostgreSQL', () => {
     } finally {
       await sql(url, `ALTER TABLE "User" DROP COLUMN "nickname"`);
     }
-  }, 60_000);
+  }, 180_000);
 
   it('when a migration.sql changed after it was applied, then status calls it modified and exits 2', async () => {
     const copy = scratchPrisma('status');
@@ -69,7 +69,7 @@ describeExternal('migrate:status and migrate:rollback on PostgreSQL', () => {
     } finally {
       copy.remove();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('when the down.sql is missing, then rollback refuses and changes nothing', async () => {
     const copy = scratchPrisma('rollback');
@@ -82,7 +82,7 @@ describeExternal('migrate:status and migrate:rollback on PostgreSQL', () => {
     } finally {
       copy.remove();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('when a later down.sql statement fails, then the whole rollback is undone (one transaction)', async () => {
     const copy = scratchPrisma('rollback');
@@ -98,7 +98,7 @@ describeExternal('migrate:status and migrate:rollback on PostgreSQL', () => {
     } finally {
       copy.remove();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('when NODE_ENV=production and no --force, then rollback refuses before connecting', async () => {
     const result = await runScript('migrate-rollback.ts', ['--yes'], {
@@ -136,7 +136,7 @@ describeExternal('migrate:status and migrate:rollback on PostgreSQL', () => {
     expect(again.code).toBe(0);
     expect(await appliedMigrations(base, schema)).toEqual(all);
     expect(await tables(base, schema)).toContain(target.table);
-  }, 120_000);
+  }, 240_000);
 
   it('when migrate:dev creates a migration, then it writes its down.sql, which rollback runs', async () => {
     const copy = scratchPrisma('dev');
@@ -163,7 +163,7 @@ describeExternal('migrate:status and migrate:rollback on PostgreSQL', () => {
       copy.remove();
       await sql(base, `DROP SCHEMA IF EXISTS ${devSchema} CASCADE`);
     }
-  }, 180_000);
+  }, 300_000);
 
   it('when rollback is given bad arguments, then it exits non-zero and says why', async () => {
     for (const [args, message] of [
@@ -175,5 +175,5 @@ describeExternal('migrate:status and migrate:rollback on PostgreSQL', () => {
       expect({ args, code: result.code }).toEqual({ args, code: 1 });
       expect(result.output).toMatch(message);
     }
-  }, 60_000);
+  }, 180_000);
 });
