@@ -14,7 +14,7 @@ import { explainDatabaseError } from './db/connection-error';
 import { applyPendingMigrations } from './db/migrations';
 import { openDatabaseTarget, poolSizeFor } from './db/target';
 import { createApp } from './app';
-import { purgeExpiredKeys } from './resources/idempotency';
+import { purgeExpiredKeys } from './api/idempotency';
 import { purgeLoginTokens } from './auth/api-keys';
 import { setPasswordCost } from './auth/passwords';
 import { createContentStore } from './storage';

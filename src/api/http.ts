@@ -5,7 +5,7 @@ import { badRequest } from '../core/errors';
 import { fieldErrors } from './middleware/validate';
 import { parseValue } from '../resources/listing';
 import type { ResourceDescriptor } from '../resources/descriptor';
-import type { StoredResponse } from '../resources/idempotency';
+import type { StoredResponse } from './idempotency';
 
 /**
  * Validates a body against a schema; errors name `body.<path>`. For the resource routes, whose

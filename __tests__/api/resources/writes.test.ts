@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { startTestApp, truncateAll, type TestApp } from '../../support/app';
 import { authHeader, createUser, type TestUser } from '../../support/factories';
-import { purgeExpiredKeys } from '../../../src/resources/idempotency';
+import { purgeExpiredKeys } from '../../../src/api/idempotency';
 
 describe('idempotent POSTs and atomic audit', () => {
   let t: TestApp;

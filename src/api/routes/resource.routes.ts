@@ -12,7 +12,7 @@ import { principalOf, type Principal } from '../../auth/principal';
 import { badRequest, forbidden } from '../../core/errors';
 import { parseListQuery } from '../../resources/listing';
 import { etagOf, matchesEtag } from '../../resources/output';
-import { idempotent, type StoredResponse } from '../../resources/idempotency';
+import { idempotent, type StoredResponse } from '../idempotency';
 import type { ResourceService, Page, Tx } from '../../resources/service';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { CommitDeps, CommitTask } from '../../resources/descriptor';

@@ -11,7 +11,7 @@ import { onlyParams, parseBody, parseId, send } from '../http';
 import { principalOf, type Principal } from '../../auth/principal';
 import type { Services } from '../../resources/registry';
 import type { Db } from '../../resources/descriptor';
-import { idempotent, type Replay, type StoredResponse } from '../../resources/idempotency';
+import { idempotent, type Replay, type StoredResponse } from '../idempotency';
 import { etagOf } from '../../resources/output';
 import type { RunQueue } from '../../runs/queue';
 import { recordRunEvents } from '../../telemetry/metrics';
@@ -24,7 +24,7 @@ export interface RunRouteDeps extends ResourceRouteDeps {
 
 /**
  * Runs `write` once: on the client as it is, or, with an Idempotency-Key, inside the transaction
- * that stores its response for replays (src/resources/idempotency.ts).
+ * that stores its response for replays (src/api/idempotency.ts).
  */
 export function performOnce(
   deps: Pick<ResourceRouteDeps, 'prisma'>,

@@ -12,7 +12,7 @@ import { onlyParams, parseBody, parseId, send } from '../http';
 import { principalOf, type Principal } from '../../auth/principal';
 import { claimBody, completeBody, failBody, heartbeatBody } from '../../models/run.model';
 import type { ResourceService } from '../../resources/service';
-import type { StoredResponse } from '../../resources/idempotency';
+import type { StoredResponse } from '../idempotency';
 import type { ClaimedRun, RunRow } from '../../runs/queue';
 import type { RunWakeups } from '../../runs/wakeups';
 import type { Db } from '../../resources/descriptor';

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client';
 import { Prisma } from '../generated/prisma/client';
 import { badRequest, conflict, unprocessable } from '../core/errors';
-import type { Tx } from './service';
+import type { Tx } from '../resources/service';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A claim older than this whose request never finished (crash) may be taken over. */
