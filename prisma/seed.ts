@@ -5,8 +5,7 @@
  * The demo users get a known password and a known API key each (DEMO_USERS), printed at the
  * end, so examples and manual tests can log in; never use them anywhere but on a demo database.
  */
-import { connectDatabase } from '../src/db/connection';
-import { openDatabaseTarget, poolSizeFor } from '../src/db/target';
+import { withDatabase } from '../src/db/open';
 import { logger } from '../src/core/logging';
 import type { PrismaClient } from '../src/generated/prisma/client';
 import { run, scriptConfig } from '../scripts/cli';
@@ -169,14 +168,9 @@ if (require.main === module) {
   run(async () => {
     const config = scriptConfig();
     if (config.env === 'production') throw new Error('refusing to seed demo data when NODE_ENV=production');
-    const target = await openDatabaseTarget(config);
-    const db = connectDatabase({ ...config.database, url: target.url, poolSize: poolSizeFor(target, 2) });
-    try {
+    await withDatabase(config, { poolSize: 2 }, async (db) => {
       logger.info((await seedDemoData(db.prisma)) ? 'seeded the demo data set' : 'demo data already present; nothing to do');
       logDemoCredentials();
-    } finally {
-      await db.close();
-      await target.release();
-    }
+    });
   });
 }

@@ -1,30 +1,21 @@
-/** What every script shares: .env, validated config, logging, password cost, and a non-zero exit on failure. */
-import { ConfigError, loadConfig, type Config } from '../src/core/config';
-import { loadDotenv } from '../src/core/dotenv';
-import { configureLogging, logger } from '../src/core/logging';
-import { setPasswordCost } from '../src/auth/passwords';
-import { explainDatabaseError, probeDatabase } from '../src/db/connection-error';
+/**
+ * What every script shares: the configuration as the server takes it (src/core/process-config.ts),
+ * with readable log lines, and a non-zero exit on failure. Scripts open the configured database
+ * with src/db/open.ts (withDatabase, withTarget, withClient).
+ */
+import type { Config } from '../src/core/config';
+import { processConfig } from '../src/core/process-config';
+import { logger } from '../src/core/logging';
+import { explainDatabaseError } from '../src/db/connection-error';
 import { redactUrl } from '../src/db/pg-url';
-import { openDatabaseTarget, type DatabaseTarget } from '../src/db/target';
+import type { DatabaseTarget } from '../src/db/target';
 
 /** The configuration this script loaded, so that a failure can name the database it was about. */
 let loaded: Readonly<Config> | undefined;
 
 export function scriptConfig(): Readonly<Config> {
-  loadDotenv();
-  try {
-    const config = loadConfig();
-    configureLogging({ ...config.log, format: 'pretty' });
-    setPasswordCost(config.auth.passwordCost);
-    loaded = config;
-    return config;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  loaded = processConfig({ format: 'pretty' });
+  return loaded;
 }
 
 /**
@@ -40,22 +31,6 @@ export function run(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
-}
-
-/**
- * The configured database, for a script that hands it to the Prisma CLI: the CLI would only say
- * it cannot reach host:port, so it is connected to once first, and a failure is explained by run()
- * (the database, redacted, and the variable to fix).
- */
-export async function openTargetForCli(config: Readonly<Config>): Promise<DatabaseTarget> {
-  const target = await openDatabaseTarget(config);
-  try {
-    await probeDatabase(target.url);
-  } catch (err) {
-    await target.release();
-    throw err;
-  }
-  return target;
 }
 
 /** Where a script works, for its messages: the URL (password hidden) and how it is reached. */

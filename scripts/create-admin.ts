@@ -7,8 +7,7 @@
 import { parseArgs } from 'node:util';
 import { ensureAdmin } from '../src/auth/bootstrap';
 import { email as emailSchema, newPassword } from '../src/auth/schemas';
-import { connectDatabase } from '../src/db/connection';
-import { openDatabaseTarget, poolSizeFor } from '../src/db/target';
+import { withDatabase } from '../src/db/open';
 import { logger } from '../src/core/logging';
 import { run, scriptConfig } from './cli';
 
@@ -38,22 +37,12 @@ run(async () => {
     process.exit(2);
   }
   const config = scriptConfig();
-  const target = await openDatabaseTarget(config);
-  const db = connectDatabase({
-    ...config.database,
-    url: target.url,
-    poolSize: poolSizeFor(target, 2),
-    applicationName: 'backendapi-create-admin',
-  });
-  try {
+  await withDatabase(config, { poolSize: 2, applicationName: 'backendapi-create-admin' }, async (db) => {
     const result = await ensureAdmin(db.prisma, args);
     if (result.created) logger.info(`created admin ${result.user.email} (${result.user.id})`);
     else if (result.changed.length) logger.info(`updated ${result.user.email}: ${result.changed.join(', ')}`);
     else logger.info(`${result.user.email} is already an active admin`);
     logger.info(`new API key "${result.key.name}" (${result.key.prefix}…); it is shown once, store it now:`);
     process.stdout.write(`${result.key.token}\n`);
-  } finally {
-    await db.close();
-    await target.release();
-  }
+  });
 });

@@ -10,14 +10,13 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { logger } from '../src/core/logging';
 import { introspectForAdoption, migrationName, moveMigrationsAside, writeAdoption } from '../src/db/migrate/adopt';
 import { migrationStatus, readHistory } from '../src/db/migrate/history';
 import { prismaPaths } from '../src/db/migrate/paths';
 import { listMigrations } from '../src/db/migrations';
 import { parsePgUrl, quoteIdent } from '../src/db/pg-url';
-import { openDatabaseTarget } from '../src/db/target';
+import { withClient, withTarget } from '../src/db/open';
 import { describeTarget, run, scriptConfig } from './cli';
 import { confirm } from './confirm';
 
@@ -35,14 +34,13 @@ run(async () => {
   const paths = prismaPaths(values.schema);
   const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
   const config = scriptConfig();
-  const target = await openDatabaseTarget(config);
-  const { config: pgConfig, schema } = parsePgUrl(target.url);
-  try {
+  await withTarget(config, async (target) => {
+    const { schema } = parsePgUrl(target.url);
     const where = describeTarget(config, target);
     logger.info(`database: ${where}, schema ${schema}`);
-    const client = new pg.Client({ ...pgConfig, connectionTimeoutMillis: config.database.connectTimeoutMs });
-    await client.connect();
-    const history = await readHistory(client, quoteIdent(schema)).finally(() => client.end());
+    const history = await withClient(target.url, (client) => readHistory(client, quoteIdent(schema)), {
+      connectTimeoutMs: config.database.connectTimeoutMs,
+    });
     if (history?.length) {
       const status = migrationStatus(history, paths.migrationsDir);
       throw new Error(
@@ -77,7 +75,5 @@ run(async () => {
       `wrote ${rel(paths.schemaFile)} and ${rel(path.join(paths.migrationsDir, baseline, 'migration.sql'))}, recorded as applied`,
     );
     logger.info('next: npm run generate (Prisma client and model metadata), then npm run migrate:status');
-  } finally {
-    await target.release();
-  }
+  });
 });

@@ -17,7 +17,8 @@ import { modelChanges, readModelsMeta } from '../src/db/migrate/model-changes';
 import { PROJECT_SCHEMA, prismaPaths } from '../src/db/migrate/paths';
 import { runPrismaCli } from '../src/db/migrations';
 import { generate } from '../src/db/prisma-generate';
-import { describeTarget, openTargetForCli, run, scriptConfig } from './cli';
+import { withTarget } from '../src/db/open';
+import { describeTarget, run, scriptConfig } from './cli';
 
 /** The model metadata file: the `models` generator's output directory, relative to the schema. */
 function metadataFile(schemaFile: string): string | undefined {
@@ -30,35 +31,36 @@ run(async () => {
   const { values } = parseArgs({ options: { schema: { type: 'string' } }, strict: true });
   const paths = prismaPaths(values.schema);
   const config = scriptConfig();
-  const target = await openTargetForCli(config);
-  try {
-    logger.info(`database: ${describeTarget(config, target)}`);
-    const metaFile = metadataFile(paths.schemaFile);
-    const before = metaFile ? readModelsMeta(metaFile) : undefined;
-    logger.info(`introspecting the database into ${path.relative(process.cwd(), paths.schemaFile)} (prisma db pull)`);
-    await runPrismaCli(['db', 'pull', ...paths.cliArgs], target.url);
-    logger.info('generating the Prisma client and the model metadata (npm run generate)');
-    await generate(paths.schemaFile === PROJECT_SCHEMA ? {} : { schema: paths.schemaFile });
-    if (paths.schemaFile === PROJECT_SCHEMA) {
-      logger.info('writing the API docs (npm run docs)');
-      // A process of its own: this one has loaded the model metadata as it was before.
-      const docs = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join('scripts', 'docs.ts')], {
-        cwd: PROJECT_ROOT,
-        stdio: 'inherit',
-      });
-      if (docs.status !== 0) throw new Error(`npm run docs failed (exit ${String(docs.status)})`);
-    }
-    if (!metaFile || !before) {
-      logger.warn('the schema has no `models` generator: no model metadata to compare');
-      return;
-    }
-    const changes = modelChanges(before, readModelsMeta(metaFile));
-    if (!changes.length) logger.info('the models are unchanged');
-    else {
-      logger.info(`the models changed (${changes.length}):`);
-      for (const line of changes) logger.info(`  ${line}`);
-    }
-  } finally {
-    await target.release();
-  }
+  await withTarget(
+    config,
+    async (target) => {
+      logger.info(`database: ${describeTarget(config, target)}`);
+      const metaFile = metadataFile(paths.schemaFile);
+      const before = metaFile ? readModelsMeta(metaFile) : undefined;
+      logger.info(`introspecting the database into ${path.relative(process.cwd(), paths.schemaFile)} (prisma db pull)`);
+      await runPrismaCli(['db', 'pull', ...paths.cliArgs], target.url);
+      logger.info('generating the Prisma client and the model metadata (npm run generate)');
+      await generate(paths.schemaFile === PROJECT_SCHEMA ? {} : { schema: paths.schemaFile });
+      if (paths.schemaFile === PROJECT_SCHEMA) {
+        logger.info('writing the API docs (npm run docs)');
+        // A process of its own: this one has loaded the model metadata as it was before.
+        const docs = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join('scripts', 'docs.ts')], {
+          cwd: PROJECT_ROOT,
+          stdio: 'inherit',
+        });
+        if (docs.status !== 0) throw new Error(`npm run docs failed (exit ${String(docs.status)})`);
+      }
+      if (!metaFile || !before) {
+        logger.warn('the schema has no `models` generator: no model metadata to compare');
+        return;
+      }
+      const changes = modelChanges(before, readModelsMeta(metaFile));
+      if (!changes.length) logger.info('the models are unchanged');
+      else {
+        logger.info(`the models changed (${changes.length}):`);
+        for (const line of changes) logger.info(`  ${line}`);
+      }
+    },
+    { probe: true },
+  );
 });

@@ -10,7 +10,7 @@ import { logger } from '../src/core/logging';
 import { clearSchema } from '../src/db/maintenance';
 import { listMigrations } from '../src/db/migrations';
 import { parsePgUrl } from '../src/db/pg-url';
-import { openDatabaseTarget } from '../src/db/target';
+import { withTarget } from '../src/db/open';
 import { describeTarget, refuseInProduction, run, scriptConfig } from './cli';
 import { confirm } from './confirm';
 
@@ -18,8 +18,7 @@ run(async () => {
   const { values } = parseArgs({ options: { yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean' } }, strict: true });
   const config = scriptConfig();
   refuseInProduction(config, values.force, 'drop the schema');
-  const target = await openDatabaseTarget(config);
-  try {
+  await withTarget(config, async (target) => {
     const { schema } = parsePgUrl(target.url);
     const where = describeTarget(config, target);
     logger.info(`database: ${where}`);
@@ -27,7 +26,5 @@ run(async () => {
     const started = Date.now();
     await clearSchema(target.url, (message) => logger.info(message));
     logger.info(`schema "${schema}" rebuilt: ${listMigrations().length} migration(s) applied in ${Date.now() - started} ms`);
-  } finally {
-    await target.release();
-  }
+  });
 });

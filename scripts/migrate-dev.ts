@@ -14,30 +14,32 @@ import { downFile } from '../src/db/migrate/history';
 import { prismaPaths } from '../src/db/migrate/paths';
 import { listMigrations, runPrismaCli } from '../src/db/migrations';
 import { generate } from '../src/db/prisma-generate';
-import { openTargetForCli, run, scriptConfig } from './cli';
+import { withTarget } from '../src/db/open';
+import { run, scriptConfig } from './cli';
 
 run(async () => {
   const args = process.argv.slice(2);
   const schemaAt = args.indexOf('--schema');
   const paths = prismaPaths(schemaAt >= 0 ? args[schemaAt + 1] : undefined);
   const config = scriptConfig();
-  const target = await openTargetForCli(config);
   process.on('SIGINT', () => undefined); // Ctrl-C reaches the CLI too; we release after it exits
-  try {
-    const before = new Set(listMigrations(paths.migrationsDir));
-    // Prisma 6.19's migrate dev would generate a 6.19 client over the application's 7.10 one.
-    const skip = args.includes('--skip-generate') ? [] : ['--skip-generate'];
-    await runPrismaCli(['migrate', 'dev', ...args, ...skip], target.url, { interactive: true });
-    const created = listMigrations(paths.migrationsDir).filter((name) => !before.has(name));
-    const written = created.length
-      ? await writeDownFiles(target.url, paths.migrationsDir, { names: created, progress: (m) => logger.info(m) })
-      : [];
-    for (const name of written) logger.info(`wrote ${name}/down.sql (review it; npm run migrate:rollback runs it)`);
-    const without = listMigrations(paths.migrationsDir).filter((name) => !existsSync(downFile(paths.migrationsDir, name)));
-    if (without.length) logger.warn(`migration(s) without down.sql: ${without.join(', ')} (npm run migrate:down-sql writes them)`);
-  } finally {
-    await target.release();
-  }
+  await withTarget(
+    config,
+    async (target) => {
+      const before = new Set(listMigrations(paths.migrationsDir));
+      // Prisma 6.19's migrate dev would generate a 6.19 client over the application's 7.10 one.
+      const skip = args.includes('--skip-generate') ? [] : ['--skip-generate'];
+      await runPrismaCli(['migrate', 'dev', ...args, ...skip], target.url, { interactive: true });
+      const created = listMigrations(paths.migrationsDir).filter((name) => !before.has(name));
+      const written = created.length
+        ? await writeDownFiles(target.url, paths.migrationsDir, { names: created, progress: (m) => logger.info(m) })
+        : [];
+      for (const name of written) logger.info(`wrote ${name}/down.sql (review it; npm run migrate:rollback runs it)`);
+      const without = listMigrations(paths.migrationsDir).filter((name) => !existsSync(downFile(paths.migrationsDir, name)));
+      if (without.length) logger.warn(`migration(s) without down.sql: ${without.join(', ')} (npm run migrate:down-sql writes them)`);
+    },
+    { probe: true },
+  );
   if (!args.includes('--skip-generate') && !args.includes('--create-only')) {
     await generate(schemaAt >= 0 ? { schema: args[schemaAt + 1] } : {});
   }

@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 import { logger } from '../src/core/logging';
 import { writeDownFiles } from '../src/db/migrate/down-sql';
 import { prismaPaths } from '../src/db/migrate/paths';
-import { openTargetForCli, run, scriptConfig } from './cli';
+import { withTarget } from '../src/db/open';
+import { run, scriptConfig } from './cli';
 
 run(async () => {
   const { values, positionals } = parseArgs({
@@ -21,18 +22,21 @@ run(async () => {
   });
   const paths = prismaPaths(values.schema);
   const config = scriptConfig();
-  const target = await openTargetForCli(config);
-  try {
-    const written = await writeDownFiles(target.url, paths.migrationsDir, {
-      names: positionals,
-      overwrite: values.force,
-      progress: (m) => logger.info(m),
-    });
-    const where = path.relative(process.cwd(), paths.migrationsDir);
-    logger.info(
-      written.length ? `wrote ${written.length} down.sql file(s) in ${where}; review them` : `every migration in ${where} has its down.sql`,
-    );
-  } finally {
-    await target.release();
-  }
+  await withTarget(
+    config,
+    async (target) => {
+      const written = await writeDownFiles(target.url, paths.migrationsDir, {
+        names: positionals,
+        overwrite: values.force,
+        progress: (m) => logger.info(m),
+      });
+      const where = path.relative(process.cwd(), paths.migrationsDir);
+      logger.info(
+        written.length
+          ? `wrote ${written.length} down.sql file(s) in ${where}; review them`
+          : `every migration in ${where} has its down.sql`,
+      );
+    },
+    { probe: true },
+  );
 });

@@ -7,10 +7,9 @@
  */
 import { parseArgs } from 'node:util';
 import { logger } from '../src/core/logging';
-import { connectDatabase } from '../src/db/connection';
 import { resetDatabase } from '../src/db/maintenance';
 import { listMigrations } from '../src/db/migrations';
-import { openDatabaseTarget, poolSizeFor } from '../src/db/target';
+import { connectTarget, withTarget } from '../src/db/open';
 import { logDemoCredentials, seedDemoData } from '../prisma/seed';
 import { describeTarget, refuseInProduction, run, scriptConfig } from './cli';
 import { confirm } from './confirm';
@@ -22,8 +21,7 @@ run(async () => {
   });
   const config = scriptConfig();
   refuseInProduction(config, values.force, 'reset the database');
-  const target = await openDatabaseTarget(config);
-  try {
+  await withTarget(config, async (target) => {
     const where = describeTarget(config, target);
     logger.info(`database: ${where}`);
     await confirm(
@@ -39,7 +37,7 @@ run(async () => {
       logger.info('NODE_ENV=production: no demo data seeded');
     } else {
       logger.info('seeding the demo data');
-      const db = connectDatabase({ ...config.database, url: target.url, poolSize: poolSizeFor(target, 2) });
+      const db = connectTarget(config, target, { poolSize: 2 });
       try {
         await seedDemoData(db.prisma);
       } finally {
@@ -48,7 +46,5 @@ run(async () => {
       logDemoCredentials();
     }
     logger.info(`database reset in ${Date.now() - started} ms`);
-  } finally {
-    await target.release();
-  }
+  });
 });

@@ -7,13 +7,12 @@
  * It changes only `_prisma_migrations`, never a table.
  */
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { logger } from '../src/core/logging';
 import { migrationStatus, readHistory, type MigrationStatus } from '../src/db/migrate/history';
 import { prismaPaths } from '../src/db/migrate/paths';
 import { PrismaCliError, runPrismaCli } from '../src/db/migrations';
 import { parsePgUrl, quoteIdent } from '../src/db/pg-url';
-import { openDatabaseTarget } from '../src/db/target';
+import { withClient, withTarget } from '../src/db/open';
 import { describeTarget, run, scriptConfig } from './cli';
 
 const USAGE = 'usage: npm run migrate:resolve -- --applied <migration> | --rolled-back <migration>';
@@ -36,20 +35,11 @@ run(async () => {
   const name = (applied ?? rolledBack) as string;
   const paths = prismaPaths(values.schema);
   const config = scriptConfig();
-  const target = await openDatabaseTarget(config);
-  const { config: pgConfig, schema } = parsePgUrl(target.url);
-  const withClient = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ ...pgConfig, connectionTimeoutMillis: config.database.connectTimeoutMs });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  };
-  const read = (): Promise<MigrationStatus> =>
-    withClient(async (c) => migrationStatus(await readHistory(c, quoteIdent(schema)), paths.migrationsDir));
-  try {
+  await withTarget(config, async (target) => {
+    const { schema } = parsePgUrl(target.url);
+    const connected = { connectTimeoutMs: config.database.connectTimeoutMs };
+    const read = (): Promise<MigrationStatus> =>
+      withClient(target.url, async (c) => migrationStatus(await readHistory(c, quoteIdent(schema)), paths.migrationsDir), connected);
     logger.info(`database: ${describeTarget(config, target)}, schema ${schema}`);
     const before = stateOf(await read(), name);
     if (before === 'unknown') throw new Error(`no migration ${name} in ${paths.migrationsDir}`);
@@ -69,12 +59,15 @@ run(async () => {
       // What `prisma migrate resolve --rolled-back` does (the schema engine's markMigrationRolledBack).
       // The 6.19 CLI first checks the database with the native schema engine even when a driver
       // adapter is configured (it does not for --applied), and that engine is not installed here.
-      await withClient((c) =>
-        c.query(
-          `UPDATE ${quoteIdent(schema)}."_prisma_migrations" SET rolled_back_at = now()
-            WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL`,
-          [name],
-        ),
+      await withClient(
+        target.url,
+        (c) =>
+          c.query(
+            `UPDATE ${quoteIdent(schema)}."_prisma_migrations" SET rolled_back_at = now()
+              WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL`,
+            [name],
+          ),
+        connected,
       );
     }
     const after = await read();
@@ -83,7 +76,5 @@ run(async () => {
       `now ${after.applied.length} applied, ${after.pending.length} pending, ${after.failed.length} failed` +
         (after.pending.length ? ' (npm run migrate applies the pending ones)' : ''),
     );
-  } finally {
-    await target.release();
-  }
+  });
 });

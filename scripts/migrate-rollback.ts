@@ -8,14 +8,13 @@
  * unless --force.
  */
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { logger } from '../src/core/logging';
 import { dataLoss, describeLoss } from '../src/db/migrate/data-loss';
 import { migrationStatus, readHistory } from '../src/db/migrate/history';
 import { prismaPaths } from '../src/db/migrate/paths';
 import { planRollback, runRollback } from '../src/db/migrate/rollback';
 import { parsePgUrl, quoteIdent } from '../src/db/pg-url';
-import { openDatabaseTarget } from '../src/db/target';
+import { withClient, withTarget } from '../src/db/open';
 import { describeTarget, refuseInProduction, run, scriptConfig } from './cli';
 import { confirm } from './confirm';
 
@@ -44,45 +43,40 @@ run(async () => {
   const paths = prismaPaths(values.schema);
   const config = scriptConfig();
   refuseInProduction(config, values.force, 'roll back migrations');
-  const target = await openDatabaseTarget(config);
-  const { config: pgConfig, schema } = parsePgUrl(target.url);
-  const client = new pg.Client({
-    ...pgConfig,
-    connectionTimeoutMillis: config.database.connectTimeoutMs,
-    application_name: 'backendapi-rollback',
-  });
-  client.on('error', () => undefined); // a lost connection fails the pending query instead
-  try {
+  await withTarget(config, async (target) => {
+    const { schema } = parsePgUrl(target.url);
     const where = describeTarget(config, target);
     logger.info(`database: ${where}, schema ${schema}`);
-    await client.connect();
-    const status = migrationStatus(await readHistory(client, quoteIdent(schema)), paths.migrationsDir);
-    const steps = planRollback(status, paths.migrationsDir, chosen);
-    for (const a of status.applied.filter((x) => x.modified && steps.some((s) => s.name === x.name))) {
-      logger.warn(`${a.name}: migration.sql changed since it was applied; its down.sql may not match what the database holds`);
-    }
-    const losses = [];
-    for (const step of steps) {
-      logger.info(`rolling back ${step.name}`);
-      for (const loss of await dataLoss(client, step.sql)) {
-        losses.push(loss);
-        logger.warn(`  its down.sql drops data: ${describeLoss(loss)}`);
-      }
-    }
-    await confirm(
-      `This runs the down.sql of ${steps.length} migration(s) on ${where}` +
-        (losses.length ? `, DESTROYING the data listed above (${losses.length} table(s)/column(s)).` : '.'),
-      values.yes,
+    await withClient(
+      target.url,
+      async (client) => {
+        const status = migrationStatus(await readHistory(client, quoteIdent(schema)), paths.migrationsDir);
+        const steps = planRollback(status, paths.migrationsDir, chosen);
+        for (const a of status.applied.filter((x) => x.modified && steps.some((s) => s.name === x.name))) {
+          logger.warn(`${a.name}: migration.sql changed since it was applied; its down.sql may not match what the database holds`);
+        }
+        const losses = [];
+        for (const step of steps) {
+          logger.info(`rolling back ${step.name}`);
+          for (const loss of await dataLoss(client, step.sql)) {
+            losses.push(loss);
+            logger.warn(`  its down.sql drops data: ${describeLoss(loss)}`);
+          }
+        }
+        await confirm(
+          `This runs the down.sql of ${steps.length} migration(s) on ${where}` +
+            (losses.length ? `, DESTROYING the data listed above (${losses.length} table(s)/column(s)).` : '.'),
+          values.yes,
+        );
+        const started = Date.now();
+        await runRollback(client, quoteIdent(schema), steps);
+        const after = migrationStatus(await readHistory(client, quoteIdent(schema)), paths.migrationsDir);
+        logger.info(
+          `rolled back ${steps.map((s) => s.name).join(', ')} in ${Date.now() - started} ms (one transaction); ` +
+            `now ${after.applied.length} applied, ${after.pending.length} pending (npm run migrate applies them again)`,
+        );
+      },
+      { connectTimeoutMs: config.database.connectTimeoutMs, applicationName: 'backendapi-rollback' },
     );
-    const started = Date.now();
-    await runRollback(client, quoteIdent(schema), steps);
-    const after = migrationStatus(await readHistory(client, quoteIdent(schema)), paths.migrationsDir);
-    logger.info(
-      `rolled back ${steps.map((s) => s.name).join(', ')} in ${Date.now() - started} ms (one transaction); ` +
-        `now ${after.applied.length} applied, ${after.pending.length} pending (npm run migrate applies them again)`,
-    );
-  } finally {
-    await client.end().catch(() => undefined);
-    await target.release();
-  }
+  });
 });

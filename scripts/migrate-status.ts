@@ -8,14 +8,13 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { logger } from '../src/core/logging';
 import { downFile, migrationStatus, readHistory, type MigrationStatus } from '../src/db/migrate/history';
 import { prismaPaths } from '../src/db/migrate/paths';
 import { driftScript } from '../src/db/migrate/schema-diff';
 import { failedMigrationAdvice } from '../src/db/migrations';
 import { parsePgUrl, quoteIdent } from '../src/db/pg-url';
-import { openDatabaseTarget } from '../src/db/target';
+import { withClient, withTarget } from '../src/db/open';
 import { describeTarget, run, scriptConfig } from './cli';
 
 const when = (d: Date): string => d.toISOString().replace('T', ' ').slice(0, 19);
@@ -43,14 +42,14 @@ run(async () => {
   const { values } = parseArgs({ options: { 'skip-drift': { type: 'boolean' }, schema: { type: 'string' } }, strict: true });
   const paths = prismaPaths(values.schema);
   const config = scriptConfig();
-  const target = await openDatabaseTarget(config);
-  const client = new pg.Client({ ...parsePgUrl(target.url).config, connectionTimeoutMillis: config.database.connectTimeoutMs });
   let exitCode = 0;
-  try {
+  await withTarget(config, async (target) => {
     const { schema } = parsePgUrl(target.url);
     logger.info(`database: ${describeTarget(config, target)}, schema ${schema}`);
-    await client.connect();
-    const status = migrationStatus(await readHistory(client, quoteIdent(schema)), paths.migrationsDir);
+    const history = await withClient(target.url, (client) => readHistory(client, quoteIdent(schema)), {
+      connectTimeoutMs: config.database.connectTimeoutMs,
+    });
+    const status = migrationStatus(history, paths.migrationsDir);
     if (!status.hasHistoryTable) logger.info('no migration history (_prisma_migrations does not exist)');
     report(status, paths.migrationsDir);
 
@@ -84,9 +83,6 @@ run(async () => {
     const clean = !status.pending.length && !status.failed.length && !modified && !status.missing.length && drift !== 'YES';
     if (exitCode === 0 && !clean) exitCode = 2;
     if (clean && exitCode === 0) logger.info('the database is up to date');
-  } finally {
-    await client.end().catch(() => undefined);
-    await target.release();
-  }
+  });
   process.exitCode = exitCode;
 });

@@ -3,10 +3,9 @@
  * the configured database (DATABASE_URL, or the embedded one), and says what it did.
  */
 import { parseArgs } from 'node:util';
-import { connectDatabase } from '../src/db/connection';
 import { prismaPaths } from '../src/db/migrate/paths';
-import { deployMigrations, failedMigrationAdvice, listMigrations, MigrationFailedError, migrationState } from '../src/db/migrations';
-import { openDatabaseTarget } from '../src/db/target';
+import { applyPendingMigrations, listMigrations, migrationState } from '../src/db/migrations';
+import { withDatabase } from '../src/db/open';
 import { logger } from '../src/core/logging';
 import { redactUrl } from '../src/db/pg-url';
 import { run, scriptConfig } from './cli';
@@ -15,35 +14,23 @@ run(async () => {
   const { values } = parseArgs({ options: { schema: { type: 'string' } }, strict: true });
   const paths = prismaPaths(values.schema);
   const config = scriptConfig();
-  const target = await openDatabaseTarget(config);
-  const db = connectDatabase({ ...config.database, url: target.url, poolSize: 1 });
-  try {
-    const known = listMigrations(paths.migrationsDir);
-    const before = await migrationState(db.pool, db.schema, known);
+  await withDatabase(config, { poolSize: 1 }, async (db, target) => {
     logger.info(`database: ${redactUrl(target.url)} (${target.kind})`);
-    logger.info(
-      `${before.applied.length} applied, ${before.pending.length} pending${before.failed.length ? `, ${before.failed.length} FAILED` : ''}`,
-    );
-    const failed = before.failed[0];
-    if (failed) throw new Error(failedMigrationAdvice(failed));
-    if (before.pending.length) {
-      for (const name of before.pending) logger.info(`  applying ${name}`);
-      try {
-        await deployMigrations(target.url, paths.cliArgs);
-      } catch (err) {
-        if (err instanceof MigrationFailedError && err.migration) logger.error(failedMigrationAdvice(err.migration));
-        throw err;
-      }
-    }
-    const after = await migrationState(db.pool, db.schema, known);
+    // The same function as the start-up and the tests' setup; this script says what it finds and does.
+    const applied = await applyPendingMigrations(db.pool, db.schema, target.url, {
+      migrationsDir: paths.migrationsDir,
+      cliArgs: paths.cliArgs,
+      onState(before) {
+        logger.info(
+          `${before.applied.length} applied, ${before.pending.length} pending${before.failed.length ? `, ${before.failed.length} FAILED` : ''}`,
+        );
+        if (!before.failed.length) for (const name of before.pending) logger.info(`  applying ${name}`);
+      },
+    });
+    const after = await migrationState(db.pool, db.schema, listMigrations(paths.migrationsDir));
     if (after.pending.length || after.failed.length) {
       throw new Error(`still pending: ${after.pending.join(', ') || '-'}; failed: ${after.failed.join(', ') || '-'}`);
     }
-    logger.info(
-      before.pending.length ? `applied ${before.pending.length} migration(s); the database is up to date` : 'the database is up to date',
-    );
-  } finally {
-    await db.close();
-    await target.release();
-  }
+    logger.info(applied.length ? `applied ${applied.length} migration(s); the database is up to date` : 'the database is up to date');
+  });
 });

@@ -9,22 +9,20 @@
  */
 import { runPrismaCli } from '../src/db/migrations';
 import { generate } from '../src/db/prisma-generate';
-import { openTargetForCli, run, scriptConfig } from './cli';
+import { withTarget } from '../src/db/open';
+import { run, scriptConfig } from './cli';
 
 run(async () => {
   if (process.argv[2] === 'studio') {
     throw new Error("use npm run studio (scripts/studio.ts): Prisma 6.19's studio downloads a native engine");
   }
   const config = scriptConfig();
-  const target = await openTargetForCli(config);
   const stop = (): void => undefined; // Ctrl-C reaches the CLI too; we release after it exits
   process.on('SIGINT', stop);
   const args = process.argv.slice(2);
   const generates = args[0] === 'migrate' && (args[1] === 'dev' || args[1] === 'reset') && !args.includes('--skip-generate');
-  try {
-    await runPrismaCli(generates ? [...args, '--skip-generate'] : args, target.url, { interactive: true });
-  } finally {
-    await target.release();
-  }
+  await withTarget(config, (target) => runPrismaCli(generates ? [...args, '--skip-generate'] : args, target.url, { interactive: true }), {
+    probe: true,
+  });
   if (generates && !args.includes('--create-only')) await generate();
 });

@@ -23,7 +23,7 @@ import type { Config } from '../src/core/config';
 import { PROJECT_ROOT } from '../src/core/paths';
 import { logger } from '../src/core/logging';
 import { parsePgUrl, redactUrl } from '../src/db/pg-url';
-import { openDatabaseTarget } from '../src/db/target';
+import { withTarget } from '../src/db/open';
 import { run, scriptConfig } from './cli';
 
 const DEFAULT_PORT = 5555; // the port `prisma studio` uses
@@ -246,31 +246,30 @@ run(async () => {
     process.once('SIGTERM', resolve);
   });
   // Bundling takes about as long as starting the embedded server: both at once.
-  const [bundled, opened] = await Promise.allSettled([bundleUi(), openDatabaseTarget(config)]);
-  if (opened.status === 'rejected') throw opened.reason;
-  const target = opened.value;
-  let sql: postgres.Sql | undefined;
-  const server = http.createServer();
-  try {
-    if (bundled.status === 'rejected') throw bundled.reason;
-    const ui = bundled.value;
-    const { schema } = parsePgUrl(target.url);
-    sql = await connectStudioPool(target.url, config, target.maxConnections);
-    const loopbackOnly = LOOPBACK_HOSTS.has(options.host);
-    server.on('request', studioHandler({ executor: createPostgresJSExecutor(sql), schema, ui, loopbackOnly }));
-    const address = await listen(server, options.port, options.host);
-    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const via = target.tunnel ? ', through the SSH tunnel' : target.maxConnections === 1 ? ', PGlite: one connection' : '';
-    logger.info(`database: ${redactUrl(target.url)} (${target.kind}${via}), schema ${schema}`);
-    if (!loopbackOnly) {
-      logger.warn(`Studio has no login: anyone who can reach ${options.host}:${address.port} can read and change this database`);
+  const bundling = bundleUi();
+  bundling.catch(() => undefined); // awaited below; a failure to open the database comes first
+  await withTarget(config, async (target) => {
+    let sql: postgres.Sql | undefined;
+    const server = http.createServer();
+    try {
+      const ui = await bundling;
+      const { schema } = parsePgUrl(target.url);
+      sql = await connectStudioPool(target.url, config, target.maxConnections);
+      const loopbackOnly = LOOPBACK_HOSTS.has(options.host);
+      server.on('request', studioHandler({ executor: createPostgresJSExecutor(sql), schema, ui, loopbackOnly }));
+      const address = await listen(server, options.port, options.host);
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const via = target.tunnel ? ', through the SSH tunnel' : target.maxConnections === 1 ? ', PGlite: one connection' : '';
+      logger.info(`database: ${redactUrl(target.url)} (${target.kind}${via}), schema ${schema}`);
+      if (!loopbackOnly) {
+        logger.warn(`Studio has no login: anyone who can reach ${options.host}:${address.port} can read and change this database`);
+      }
+      logger.info(`Prisma Studio listening on http://${shown}:${address.port} (Ctrl-C stops it)`);
+      await stopRequested;
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await sql?.end({ timeout: 2 });
     }
-    logger.info(`Prisma Studio listening on http://${shown}:${address.port} (Ctrl-C stops it)`);
-    await stopRequested;
-  } finally {
-    server.closeAllConnections();
-    server.close();
-    await sql?.end({ timeout: 2 });
-    await target.release();
-  }
+  });
 });

@@ -6,17 +6,16 @@
 import './telemetry/preload';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
-import { ConfigError, loadConfig, type Config } from './core/config';
-import { loadDotenv } from './core/dotenv';
-import { configureLogging, logger } from './core/logging';
-import { connectDatabase } from './db/connection';
+import type { Config } from './core/config';
+import { processConfig } from './core/process-config';
+import { logger } from './core/logging';
 import { explainDatabaseError } from './db/connection-error';
 import { applyPendingMigrations } from './db/migrations';
-import { openDatabaseTarget, poolSizeFor } from './db/target';
+import { connectTarget } from './db/open';
+import { openDatabaseTarget } from './db/target';
 import { createApp } from './app';
 import { purgeExpiredKeys } from './api/idempotency';
 import { purgeLoginTokens } from './auth/api-keys';
-import { setPasswordCost } from './auth/passwords';
 import { createContentStore } from './storage';
 import { startContentSweep } from './content/sweep';
 import { serveMetrics } from './telemetry/metrics-server';
@@ -26,29 +25,14 @@ import { startRunWakeups } from './runs/wakeups';
 import { RunQueue } from './runs/queue';
 import { startLeaseSweep } from './runs/sweep';
 
-function readConfig(): Readonly<Config> {
-  loadDotenv();
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-}
-
 async function main(config: Readonly<Config>): Promise<void> {
-  configureLogging(config.log);
-  setPasswordCost(config.auth.passwordCost);
   const started = Date.now();
   // Before the database: a port already in use stops start-up before anything else is opened.
   await serveMetrics(config.metrics);
 
+  // Opened as every script opens it (src/db/open.ts), but closed by the shutdown below, not after a task.
   const target = await openDatabaseTarget(config);
-  const poolSize = poolSizeFor(target, config.database.poolSize);
-  const db = connectDatabase({ ...config.database, url: target.url, poolSize, timeQueries: config.metrics.enabled });
+  const db = connectTarget(config, target, { timeQueries: config.metrics.enabled });
   if (config.database.migrateOnStart) {
     const applied = await applyPendingMigrations(db.pool, db.schema, target.url);
     if (applied.length) logger.info(`applied ${applied.length} migration(s): ${applied.join(', ')}`);
@@ -142,7 +126,7 @@ async function main(config: Readonly<Config>): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-const config = readConfig();
+const config = processConfig();
 main(config).catch((err: unknown) => {
   const explained = explainDatabaseError(err, config) ?? err;
   logger.error(`start-up failed: ${explained instanceof Error ? explained.message : String(explained)}`);

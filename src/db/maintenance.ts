@@ -8,22 +8,12 @@
  * - reset: drops every non-system schema of the database, recreates `public` (and the
  *   configured schema), then applies every migration. Seeding is the caller's business.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { deployMigrations } from './migrations';
+import { withClient } from './open';
 import { parsePgUrl, quoteIdent } from './pg-url';
 
 export type Progress = (message: string) => void;
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...parsePgUrl(url).config, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined); // a lost connection fails the pending query instead
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function inTransaction(client: pg.Client, statements: string[]): Promise<void> {
   await client.query('BEGIN');

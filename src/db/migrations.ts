@@ -83,11 +83,6 @@ export function runPrismaCli(args: string[], url: string, options: PrismaCliOpti
   });
 }
 
-/** `prisma migrate deploy`: applies pending migrations, never creates or resets anything. */
-export async function migrateDeploy(url: string, cliArgs: string[] = []): Promise<string> {
-  return runPrismaCli(['migrate', 'deploy', ...cliArgs], url);
-}
-
 /** A failed `prisma migrate deploy`, reduced to what an operator needs. */
 export class MigrationFailedError extends Error {
   constructor(
@@ -117,10 +112,14 @@ export function migrationFailure(err: unknown): MigrationFailedError | undefined
   return new MigrationFailedError(migration, message.trim(), out);
 }
 
-/** `prisma migrate deploy`, failing with the migration's name and the database's message. */
+/**
+ * `prisma migrate deploy` (applies pending migrations, never creates or resets anything), failing
+ * with the migration's name and the database's message. The only place that runs it: start-up,
+ * the tests' setup, npm run migrate, clear, reset and the history rebuild all come here.
+ */
 export async function deployMigrations(url: string, cliArgs: string[] = []): Promise<void> {
   try {
-    await migrateDeploy(url, cliArgs);
+    await runPrismaCli(['migrate', 'deploy', ...cliArgs], url);
   } catch (err) {
     throw migrationFailure(err) ?? err;
   }
@@ -134,18 +133,33 @@ export function failedMigrationAdvice(name: string): string {
   );
 }
 
+export interface ApplyOptions {
+  /** Another prisma/ (npm run migrate -- --schema): its migrations, and the CLI arguments naming it. */
+  migrationsDir?: string;
+  cliArgs?: string[];
+  /** Told the state found before anything is applied (npm run migrate prints it). */
+  onState?: (state: MigrationState) => void;
+}
+
 /**
  * Applies pending migrations through `prisma migrate deploy`, unless the database is already
- * up to date (checked with one query, so a normal start does not pay for the CLI).
+ * up to date (checked with one query, so a normal start does not pay for the CLI). A migration
+ * left failed stops it with what to do. Start-up, the tests' setup and npm run migrate use it.
  * Returns the names of the migrations it applied.
  */
-export async function applyPendingMigrations(pool: pg.Pool, quotedSchema: string, url: string): Promise<string[]> {
-  const before = await migrationState(pool, quotedSchema);
+export async function applyPendingMigrations(
+  pool: pg.Pool,
+  quotedSchema: string,
+  url: string,
+  options: ApplyOptions = {},
+): Promise<string[]> {
+  const before = await migrationState(pool, quotedSchema, listMigrations(options.migrationsDir));
+  options.onState?.(before);
   const failed = before.failed[0];
   if (failed) throw new Error(failedMigrationAdvice(failed));
   if (!before.pending.length) return [];
   try {
-    await deployMigrations(url);
+    await deployMigrations(url, options.cliArgs);
   } catch (err) {
     if (err instanceof MigrationFailedError && err.migration) {
       throw new Error(`${err.message}; ${failedMigrationAdvice(err.migration)}`, { cause: err });
