@@ -9,7 +9,7 @@ import { withDatabase } from '../src/db/open';
 import { logger } from '../src/core/logging';
 import type { PrismaClient } from '../src/generated/prisma/client';
 import { run, scriptConfig } from '../scripts/cli';
-import { hashPassword } from '../src/auth/passwords';
+import { insertUser, prepareUser, type PreparedUser } from '../src/auth/users';
 import { DISPLAY_PREFIX_LENGTH, hashToken } from '../src/auth/tokens';
 
 /** Demo credentials: public knowledge, which is why the seed refuses production. */
@@ -31,11 +31,18 @@ export function logDemoCredentials(): void {
 
 export async function seedDemoData(prisma: PrismaClient, now = new Date()): Promise<boolean> {
   if (await prisma.user.findUnique({ where: { email: 'admin@example.com' } })) return false;
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  // Users as every user is made (src/auth/users.ts): hashed before the transaction, each with its user.created event.
+  const [adminUser, adaUser, graceUser] = await Promise.all(
+    [
+      { email: 'admin@example.com', name: 'Avery Admin', role: 'ADMIN' as const },
+      { email: 'ada@example.com', name: 'Ada Lovelace' },
+      { email: 'grace@example.com', name: 'Grace Hopper' },
+    ].map((u) => prepareUser({ ...u, password: DEMO_PASSWORD })),
+  );
   await prisma.$transaction(async (tx) => {
-    const admin = await tx.user.create({ data: { email: 'admin@example.com', name: 'Avery Admin', role: 'ADMIN', passwordHash } });
-    const ada = await tx.user.create({ data: { email: 'ada@example.com', name: 'Ada Lovelace', passwordHash } });
-    const grace = await tx.user.create({ data: { email: 'grace@example.com', name: 'Grace Hopper', passwordHash } });
+    const admin = await insertUser(tx, adminUser as PreparedUser);
+    const ada = await insertUser(tx, adaUser as PreparedUser, admin.id);
+    const grace = await insertUser(tx, graceUser as PreparedUser, admin.id);
     const ids: Record<string, string> = { [admin.email]: admin.id, [ada.email]: ada.id, [grace.email]: grace.id };
     await tx.apiKey.createMany({
       data: DEMO_USERS.map((u) => ({

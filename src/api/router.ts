@@ -24,6 +24,7 @@ import { RunQueue } from '../runs/queue';
 import { RunWakeups } from '../runs/wakeups';
 import { runRoutes } from './routes/runs.routes';
 import { workerRoutes } from './routes/worker.routes';
+import { userRoutes } from './routes/users.routes';
 
 export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   const { prisma } = deps.db;
@@ -49,6 +50,9 @@ export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   router.use(workerRoutes(runDeps));
   router.use(contentRoutes(content, { workerMayRead: (p, id) => queue.holdsRecording(prisma, p, id) }));
   router.use(uploadRoutes(content, deps.config.http.corsOrigins));
+  const users = services.get('users');
+  if (!users) throw new Error('users must be registered');
+  router.use(userRoutes(users, routeDeps));
   for (const service of services.values()) router.use(resourceRoutes(service, routeDeps));
   return router;
 }

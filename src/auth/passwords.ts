@@ -4,8 +4,8 @@
  * can be raised later without invalidating existing hashes.
  *
  * The cost of new hashes is a process setting (AUTH_PASSWORD_COST, applied at start-up by
- * src/core/process-config.ts, for the server and every script): the test suite lowers it so that it does not spend its time
- * in scrypt. A hash of another cost still verifies, and is upgraded at the next login.
+ * src/core/process-config.ts, for the server and every script): the test suite lowers it so
+ * that it does not spend its time in scrypt. A hash of another cost still verifies, and is upgraded at the next login.
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 

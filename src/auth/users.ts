@@ -1,6 +1,11 @@
 /**
  * Users as the auth layer sees them: the public shape (never passwordHash), creation with a
  * hashed password, and a user's own password change.
+ *
+ * Every user is created here (POST /users, npm run create-admin, the seed, the tests'
+ * factories): prepareUser before any transaction opens (scrypt takes tens of milliseconds, too
+ * long to hold a transaction and its connection for), then insertUser in the caller's
+ * transaction, which writes the one shape of `user.created` event.
  */
 import type { Prisma, PrismaClient, Role } from '../generated/prisma/client';
 import { badRequest, notFound } from '../core/errors';
@@ -30,23 +35,45 @@ export interface NewUser {
   password?: string;
 }
 
+/** A user ready to insert: e-mail lower-case, role set, password hashed. */
+export interface PreparedUser {
+  email: string;
+  name: string;
+  role: Role;
+  passwordHash: string | null;
+}
+
+/** The slow part of creating a user (hashing its password), for before the transaction. */
+export async function prepareUser(input: NewUser): Promise<PreparedUser> {
+  return {
+    email: input.email.trim().toLowerCase(),
+    name: input.name,
+    role: input.role ?? 'MEMBER',
+    passwordHash: input.password === undefined ? null : await hashPassword(input.password),
+  };
+}
+
+/**
+ * Inserts a prepared user and its `user.created` event in the caller's transaction. The event
+ * holds every column, the hash redacted (null when the user has no password). The actor is
+ * whoever creates it; by default the user itself (create-admin, the seed).
+ */
+export async function insertUser(tx: Prisma.TransactionClient, user: PreparedUser, actorId: string | null = null): Promise<PublicUser> {
+  const created = await tx.user.create({ data: user, select: PUBLIC_USER_SELECT });
+  await recordEvent(tx, {
+    actorId: actorId ?? created.id,
+    action: 'user.created',
+    entityType: 'user',
+    entityId: created.id,
+    changes: { after: snapshot({ ...created, passwordHash: user.passwordHash }) },
+  });
+  return created;
+}
+
 /** Creates a user (e-mail stored lower-case, password hashed) and its `user.created` event. */
 export async function createUser(db: PrismaClient, input: NewUser, actorId: string | null = null): Promise<PublicUser> {
-  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
-  return db.$transaction(async (tx) => {
-    const user = await tx.user.create({
-      data: { email: input.email.trim().toLowerCase(), name: input.name, role: input.role ?? 'MEMBER', passwordHash },
-      select: PUBLIC_USER_SELECT,
-    });
-    await recordEvent(tx, {
-      actorId: actorId ?? user.id,
-      action: 'user.created',
-      entityType: 'user',
-      entityId: user.id,
-      changes: { after: snapshot({ ...user, passwordHash }) },
-    });
-    return user;
-  });
+  const prepared = await prepareUser(input);
+  return db.$transaction((tx) => insertUser(tx, prepared, actorId));
 }
 
 export async function getPublicUser(db: Db, id: string): Promise<PublicUser> {

@@ -6,7 +6,10 @@ import type { Delegate, ResourceDescriptor, Row, WriteContext } from './descript
 
 const ADMIN_ONLY_FIELDS = ['email', 'role', 'disabled'] as const;
 
-/** Turns the API's write-only fields into columns: password → passwordHash, disabled → disabledAt. */
+/**
+ * Turns a patch's write-only fields into columns: password → passwordHash, disabled → disabledAt.
+ * (Users are created by src/auth/users.ts, which POST /users calls: src/api/routes/users.routes.ts.)
+ */
 async function toColumns(input: Record<string, unknown>): Promise<Record<string, unknown>> {
   const { password, disabled, ...rest } = input;
   const data: Record<string, unknown> = { ...rest };
@@ -57,7 +60,6 @@ export const users: ResourceDescriptor = {
   adminOnlyCreate: true,
   adminOnlyDelete: true,
   hooks: {
-    beforeCreate: (data) => toColumns(data),
     async beforeUpdate(existing, patch, ctx) {
       const { principal, tx } = ctx;
       if (principal.role !== 'ADMIN') {

@@ -15,7 +15,7 @@ import { etagOf, matchesEtag } from '../../resources/output';
 import { idempotent, type StoredResponse } from '../idempotency';
 import type { ResourceService, Page, Tx } from '../../resources/service';
 import type { PrismaClient } from '../../generated/prisma/client';
-import type { CommitDeps, CommitTask } from '../../resources/descriptor';
+import type { CommitDeps, CommitTask, Row } from '../../resources/descriptor';
 import { logger } from '../../core/logging';
 
 export const MAX_BULK = 1000;
@@ -34,13 +34,23 @@ function listResponse(req: Request, res: Response, page: Page, limit: number): v
   res.type('application/json; charset=utf-8').send(`{"data":[${page.items.join(',')}],"page":${JSON.stringify(meta)}}`);
 }
 
+/**
+ * How a resource whose rows are made by a function of its own (users: src/auth/users.ts) creates
+ * them: `prepare` before the transaction opens (password hashing), `insert` inside it.
+ */
+export interface Creation<P> {
+  prepare(rows: Array<Record<string, unknown>>): Promise<P[]>;
+  insert(tx: Tx, p: Principal, prepared: P[]): Promise<Row[]>;
+}
+
 /** Parses a POST body (one object or an array of at most MAX_BULK) and runs the create. */
-export async function createFrom(
+export async function createFrom<P = never>(
   service: ResourceService,
   deps: ResourceRouteDeps,
   req: Request,
   res: Response,
   fixed: Record<string, unknown> = {},
+  creation?: Creation<P>,
 ): Promise<void> {
   const d = service.d;
   const p = principalOf(res);
@@ -54,13 +64,17 @@ export async function createFrom(
     : [parseBody(d.create, body ?? {})];
   const rows = inputs.map((input) => ({ ...input, ...fixed }));
   const base = req.baseUrl + `/${d.name}`;
+  const prepared = creation && (await creation.prepare(rows));
 
+  const insert = async (tx: Tx): Promise<Row[]> => {
+    if (creation && prepared) return creation.insert(tx, p, prepared);
+    if (many) return service.createMany(tx, p, rows, query);
+    return [await service.create(tx, p, rows[0] as Record<string, unknown>, query)];
+  };
   const write = async (tx: Tx): Promise<StoredResponse> => {
-    if (many) {
-      const created = await service.createMany(tx, p, rows, query);
-      return { status: 201, body: { data: created.map((r) => service.output(r, p)) }, headers: {} };
-    }
-    const row = await service.create(tx, p, rows[0] as Record<string, unknown>, query);
+    const created = await insert(tx);
+    if (many) return { status: 201, body: { data: created.map((r) => service.output(r, p)) }, headers: {} };
+    const row = created[0] as Row;
     const out = service.output(row, p);
     return { status: 201, body: out, headers: { Location: `${base}/${String(row.id)}`, ETag: etagOf(out) } };
   };
