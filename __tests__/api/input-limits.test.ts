@@ -184,12 +184,36 @@ describe('dates outside what PostgreSQL and JavaScript both represent', () => {
   it.each(['0000-01-01T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '9999-12-31T23:59:59-23:59'])(
     'when a forged api-keys cursor carries the date %s, then 400 naming the cursor',
     async (date) => {
-      const cursor = Buffer.from(JSON.stringify([date, '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'])).toString('base64url');
+      const cursor = Buffer.from(JSON.stringify({ s: '-createdAt,-id', v: [date, '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'] })).toString(
+        'base64url',
+      );
       const res = await request(t.app).get(`/api/v1/api-keys?cursor=${cursor}`).set(authHeader(ada.token));
       expect(res.status).toBe(400);
-      expect(res.body.errors[0].path).toBe('query.cursor');
+      expect(res.body.errors).toEqual([{ path: 'query.cursor', message: 'is not a cursor from this API' }]);
     },
   );
+
+  it.each([
+    ['not base64 JSON', 'garbage'],
+    [
+      'of another listing',
+      Buffer.from(JSON.stringify({ s: 'title', v: ['a', '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'] })).toString('base64url'),
+    ],
+    [
+      'of the old api-keys form',
+      Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'])).toString('base64url'),
+    ],
+  ])('when a cursor is %s, then the listings and /api-keys answer the same 400', async (_what, cursor) => {
+    const problem = async (path: string) => {
+      const res = await request(t.app).get(`${path}?cursor=${cursor}`).set(authHeader(ada.token));
+      expect(res.status).toBe(400);
+      return { detail: res.body.detail, errors: res.body.errors };
+    };
+    const fromKeys = await problem('/api/v1/api-keys');
+    expect(fromKeys.errors).toEqual([{ path: 'query.cursor', message: expect.any(String) }]);
+    expect(await problem('/api/v1/sessions')).toEqual(fromKeys);
+    expect(await problem('/api/v1/runs')).toEqual(fromKeys);
+  });
 
   it('when an API key is to expire after 9999, then 400 naming expiresAt', async () => {
     const res = await request(t.app)

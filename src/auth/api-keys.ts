@@ -4,9 +4,9 @@
  * "forbidden", so ids cannot be probed. Secrets are returned once, by issue, and never stored.
  */
 import type { ApiKeyKind, ApiKeyScope, Prisma, PrismaClient } from '../generated/prisma/client';
-import { badRequest, notFound } from '../core/errors';
-import { dateInRange } from '../core/input-limits';
+import { notFound } from '../core/errors';
 import { recordEvent, snapshot } from '../resources/audit';
+import { decodeCursor, encodeCursor, invalidCursor, type CursorKey } from '../resources/cursor';
 import type { Principal } from './principal';
 import { generateToken } from './tokens';
 
@@ -83,29 +83,18 @@ export interface KeyPage {
   page: { limit: number; nextCursor: string | null };
 }
 
-interface Cursor {
-  createdAt: Date;
-  id: string;
-}
+/** Newest first; the cursor codec parses the keys of a forged cursor (a date out of range is a 400). */
+const SORT = '-createdAt,-id';
+const SORT_KEYS: CursorKey[] = [
+  { field: 'createdAt', nullable: false, spec: { kind: 'datetime' } },
+  { field: 'id', nullable: false, spec: { kind: 'uuid' } },
+];
 
-function encodeCursor(key: PublicKey): string {
-  return Buffer.from(JSON.stringify([key.createdAt.toISOString(), key.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
-      const createdAt = new Date(value[0]);
-      // A forged cursor may carry any date: out of range it must not reach the database.
-      if (dateInRange(createdAt) && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value[1])) {
-        return { createdAt, id: value[1] };
-      }
-    }
-  } catch {
-    // fall through
-  }
-  throw badRequest('The cursor is not valid', [{ path: 'query.cursor', message: 'is not a cursor of this listing' }]);
+function afterCursor(cursor: string): { createdAt: Date; id: string } {
+  const decoded = decodeCursor(cursor, SORT, SORT_KEYS);
+  if ('error' in decoded) throw invalidCursor(decoded.error);
+  const [createdAt, id] = decoded.values as [Date, string];
+  return { createdAt, id };
 }
 
 export interface KeyListing {
@@ -117,7 +106,7 @@ export interface KeyListing {
 
 /** The caller's keys (or all keys), newest first, keyset-paginated. */
 export async function listKeys(db: Db, principal: Principal, listing: KeyListing): Promise<KeyPage> {
-  const after = listing.cursor ? decodeCursor(listing.cursor) : undefined;
+  const after = listing.cursor ? afterCursor(listing.cursor) : undefined;
   const rows = await db.apiKey.findMany({
     where: {
       ...(listing.all ? {} : { userId: principal.userId }),
@@ -129,7 +118,10 @@ export async function listKeys(db: Db, principal: Principal, listing: KeyListing
   });
   const data = rows.slice(0, listing.limit);
   const last = data[data.length - 1];
-  return { data, page: { limit: listing.limit, nextCursor: rows.length > listing.limit && last ? encodeCursor(last) : null } };
+  return {
+    data,
+    page: { limit: listing.limit, nextCursor: rows.length > listing.limit && last ? encodeCursor(SORT, last, SORT_KEYS) : null },
+  };
 }
 
 /**

@@ -6,6 +6,7 @@
 import { badRequest, type FieldError } from '../core/errors';
 import { DATE_RANGE_MESSAGE, dateInRange, textProblem } from '../core/input-limits';
 import type { FieldKind, FieldMap, FieldSpec } from '../models/fields';
+import { cursorError, decodeCursor } from './cursor';
 import type { ResourceDescriptor } from './descriptor';
 import { datamodel } from '../models/generated/schema';
 
@@ -270,7 +271,11 @@ export function parseListQuery(query: Raw, d: ResourceDescriptor, extraParams: r
   let after: unknown[] | undefined;
   if (query.cursor !== undefined) {
     const text = single('cursor', query.cursor, errors);
-    if (text !== undefined) after = decodeCursor(text, sort, sortText, errors);
+    if (text !== undefined) {
+      const decoded = decodeCursor(text, sortText, sort);
+      if ('error' in decoded) errors.push(cursorError(decoded.error));
+      else after = decoded.values;
+    }
   }
 
   if (errors.length) throw badRequest('The query is not valid', errors);
@@ -313,44 +318,4 @@ function beyondFilter(key: SortKey, value: unknown): Record<string, unknown> {
     return { in: key.desc ? values.slice(0, at) : values.slice(at + 1) };
   }
   return { [key.desc ? 'lt' : 'gt']: value };
-}
-
-function encodeValue(v: unknown): unknown {
-  if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'bigint') return v.toString();
-  return v;
-}
-
-export function encodeCursor(sortText: string, row: Record<string, unknown>, sort: SortKey[]): string {
-  return Buffer.from(JSON.stringify({ s: sortText, v: sort.map((k) => encodeValue(row[k.field])) })).toString('base64url');
-}
-
-function decodeCursor(text: string, sort: SortKey[], sortText: string, errors: FieldError[]): unknown[] | undefined {
-  const invalid = (message: string): undefined => {
-    errors.push({ path: 'query.cursor', message });
-    return undefined;
-  };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    return invalid('is not a cursor from this API');
-  }
-  const c = parsed as { s?: unknown; v?: unknown };
-  if (!c || typeof c !== 'object' || c.s !== sortText || !Array.isArray(c.v) || c.v.length !== sort.length) {
-    return invalid('does not belong to this sort order (use the nextCursor of a listing with the same sort)');
-  }
-  const values: unknown[] = [];
-  for (let i = 0; i < sort.length; i++) {
-    const key = sort[i] as SortKey;
-    const v = (c.v as unknown[])[i];
-    if (v === null && key.nullable) {
-      values.push(null);
-      continue;
-    }
-    const parsedValue = typeof v === 'string' || typeof v === 'number' ? parseValue(key.spec, String(v)) : { error: 'x' };
-    if (parsedValue.error) return invalid('is not a cursor from this API');
-    values.push(parsedValue.value);
-  }
-  return values;
 }

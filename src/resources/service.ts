@@ -8,7 +8,8 @@ import { forbidden, notFound, preconditionFailed } from '../core/errors';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { diff, recordEvent, recordEvents, snapshot, type EntityType } from './audit';
 import type { ResourceDescriptor, Row, WriteContext } from './descriptor';
-import { afterCondition, encodeCursor, jsonColumnsOf, orderBy, type ListQuery } from './listing';
+import { encodeCursor } from './cursor';
+import { afterCondition, jsonColumnsOf, orderBy, type ListQuery } from './listing';
 import { etagOf, matchesEtag, toOutput, type Lookup } from './output';
 import { batchRows, readPage } from './paging';
 
