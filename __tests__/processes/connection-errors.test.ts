@@ -1,8 +1,8 @@
 /**
  * A script or the service that cannot use its database says which database (URL, password
  * redacted) and which variable to fix — through each way a script reaches the database: pg
- * (migrate), Prisma Client (seed), the Prisma CLI (db:pull, migrate:dev, generate:models), and
- * the service's start-up.
+ * (migrate and the other migrate:* scripts), Prisma Client (seed, create-admin), the Prisma CLI
+ * (db:pull, migrate:dev, generate:models), and the service's start-up.
  */
 import { freePort, runTs } from '../support/process';
 
@@ -23,6 +23,14 @@ describe('when the configured database cannot be reached', () => {
     ['npm run db:pull', ['scripts/prisma.ts', 'db', 'pull', '--print']],
     ['npm run migrate:dev', ['scripts/migrate-dev.ts', '--name', 'never_created']],
     ['npm run generate:models', ['scripts/generate-models-from-db.ts']],
+    // Every other script opens the database the same way (src/db/open.ts) and fails the same way.
+    ['npm run create-admin', ['scripts/create-admin.ts', '--email', 'admin@example.com']],
+    ['npm run migrate:status', ['scripts/migrate-status.ts', '--skip-drift']],
+    ['npm run migrate:resolve', ['scripts/migrate-resolve.ts', '--rolled-back', 'never_applied']],
+    ['npm run migrate:rollback', ['scripts/migrate-rollback.ts', '--steps', '1', '--yes']],
+    ['npm run migrate:clear', ['scripts/migrate-clear.ts', '--yes']],
+    ['npm run migrate:down-sql', ['scripts/migrate-down-sql.ts']],
+    ['npm run db:adopt', ['scripts/db-adopt.ts', '--yes']],
     ['npm start', ['src/main.ts']],
   ])(
     'then %s exits 1 naming the database and DATABASE_URL, without the password',
