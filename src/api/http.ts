@@ -1,6 +1,6 @@
 /** Small HTTP helpers shared by the resource routes. */
 import type { Request, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { badRequest } from '../core/errors';
 import { fieldErrors } from './middleware/validate';
 import { parseValue } from '../resources/listing';
@@ -14,8 +14,20 @@ import type { StoredResponse } from './idempotency';
  */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
-  if (!result.success) throw badRequest('The request body is not valid', fieldErrors('body', result.error));
+  if (!result.success) throw badRequest('The request body is not valid', fieldErrors('body', result.error, schema));
   return result.data;
+}
+
+/** The `{ id }` path parameter of a resource's item routes for validate(), typed as parseId types it. */
+export function idParams(d: ResourceDescriptor) {
+  const spec = d.fields.id;
+  return z.object({
+    id: z.string().transform((raw, ctx) => {
+      const parsed = spec ? parseValue(spec, raw) : { error: 'is missing' };
+      if (parsed.error) ctx.addIssue({ code: 'custom', message: parsed.error });
+      return parsed.value;
+    }),
+  });
 }
 
 /** The path id, typed as the descriptor's id field (UUID, or a decimal for the event log). */

@@ -4,7 +4,7 @@
  * problem of every part is reported at once, as `body.email`, `query.limit`, … (400).
  */
 import type { RequestHandler, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { badRequest, type FieldError } from '../../core/errors';
 
 export interface RequestSchemas {
@@ -17,9 +17,22 @@ export type Input<S extends RequestSchemas> = {
   [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : never;
 };
 
-/** Zod issues as the problem document's `errors`, each path prefixed with the request part. */
-export function fieldErrors(part: string, error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({ path: [part, ...issue.path.map(String)].join('.'), message: issue.message }));
+/** For routes that take no query parameters: any is a 400 naming it (a typo must not silently change meaning). */
+export const noQuery = z.object({}).strict();
+
+/**
+ * Zod issues as the problem document's `errors`, each path prefixed with the request part; an
+ * unknown field or parameter is named itself (`query.limt`), one error each, with what is
+ * accepted when the schema is an object (as onlyParams says it for the resource routes).
+ */
+export function fieldErrors(part: string, error: z.ZodError, schema?: z.ZodType): FieldError[] {
+  const accepted = schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') || 'none' : undefined;
+  return error.issues.flatMap((issue) => {
+    const at = [part, ...issue.path.map(String)];
+    if (issue.code !== 'unrecognized_keys') return [{ path: at.join('.'), message: issue.message }];
+    const message = `not accepted here${issue.path.length || !accepted ? '' : `; accepted: ${accepted}`}`;
+    return issue.keys.map((key) => ({ path: [...at, key].join('.'), message }));
+  });
 }
 
 export function validate<S extends RequestSchemas>(schemas: S): RequestHandler {
@@ -33,7 +46,7 @@ export function validate<S extends RequestSchemas>(schemas: S): RequestHandler {
       const raw: unknown = part === 'body' ? (req.body ?? {}) : req[part];
       const result = schema.safeParse(raw);
       if (result.success) input[part] = result.data;
-      else errors.push(...fieldErrors(part, result.error));
+      else errors.push(...fieldErrors(part, result.error, schema));
     }
     if (errors.length) throw badRequest('The request is not valid', errors);
     res.locals.input = input;

@@ -7,7 +7,8 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { access } from '../access';
 import { only } from '../methods';
-import { onlyParams, parseBody, parseId, send } from '../http';
+import { idParams, parseId, send } from '../http';
+import { inputOf, noQuery, validate } from '../middleware/validate';
 import { principalOf, type Principal } from '../../auth/principal';
 import type { Services } from '../../resources/registry';
 import type { Db } from '../../resources/descriptor';
@@ -74,13 +75,12 @@ export function runRoutes(deps: RunRouteDeps): Router {
     })
     .all(only('GET', 'HEAD'));
 
+  const cancelSchemas = { params: idParams(runs.d), query: noQuery, body: z.object({}).strict() };
   router
     .route('/runs/:id/cancel')
-    .post(access('authenticated'), async (req, res) => {
+    .post(access('authenticated'), validate(cancelSchemas), async (req, res) => {
       const p = principalOf(res);
-      onlyParams(req, []);
-      parseBody(z.object({}).strict(), req.body ?? {});
-      const id = String(parseId(runs.d, req.params.id));
+      const id = String(inputOf(res, cancelSchemas).params.id);
       const response = await performOnce(deps, req, p, async (db) => {
         const run = runs.output(await deps.queue.cancel(db, p, id, () => runs.find(db, p, id)), p);
         return { status: 200, body: run, headers: { ETag: etagOf(run) } };

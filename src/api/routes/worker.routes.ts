@@ -8,7 +8,8 @@ import { Router } from 'express';
 import type { z } from 'zod';
 import { access } from '../access';
 import { only } from '../methods';
-import { onlyParams, parseBody, parseId, send } from '../http';
+import { idParams, send } from '../http';
+import { inputOf, noQuery, validate } from '../middleware/validate';
 import { principalOf, type Principal } from '../../auth/principal';
 import { claimBody, completeBody, failBody, heartbeatBody } from '../../models/run.model';
 import type { ResourceService } from '../../resources/service';
@@ -43,12 +44,12 @@ export function workerRoutes(deps: RunRouteDeps & { wakeups?: RunWakeups }): Rou
   const { queue } = deps;
   const router = Router();
 
+  const claimSchemas = { query: noQuery, body: claimBody };
   router
     .route('/runs/claim')
-    .post(access('worker'), async (req, res) => {
+    .post(access('worker'), validate(claimSchemas), async (req, res) => {
       const p = principalOf(res);
-      onlyParams(req, []);
-      const input = parseBody(claimBody, req.body ?? {});
+      const input = inputOf(res, claimSchemas).body;
       // A client that has gone must not be given runs (their leases would only expire).
       const gone = new AbortController();
       res.once('close', () => gone.abort());
@@ -76,13 +77,13 @@ export function workerRoutes(deps: RunRouteDeps & { wakeups?: RunWakeups }): Rou
     .all(only('POST'));
 
   function report<T>(path: string, schema: z.ZodType<T>, handle: (db: Db, p: Principal, id: string, input: T) => Promise<RunRow>): void {
+    const schemas = { params: idParams(runs.d), query: noQuery, body: schema };
     router
       .route(`/runs/:id/${path}`)
-      .post(access('worker'), async (req, res) => {
+      .post(access('worker'), validate(schemas), async (req, res) => {
         const p = principalOf(res);
-        onlyParams(req, []);
-        const id = String(parseId(runs.d, req.params.id));
-        const input = parseBody(schema, req.body ?? {});
+        const { params, body: input } = inputOf(res, schemas);
+        const id = String(params.id);
         const response = await performOnce(deps, req, p, async (db) => ({
           status: 200,
           body: runs.output(await handle(db, p, id, input), p),
