@@ -4,9 +4,10 @@
  * 100k rows, where the API would take minutes). One MEMBER user is the bench's caller, with an
  * API key; it owns its share of sessions and recordings like every other user.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { connectDatabase } from '../../src/db/connection';
 import { applyPendingMigrations } from '../../src/db/migrations';
+import { withClient } from '../../src/db/open';
 import { parsePgUrl, quoteIdent } from '../../src/db/pg-url';
 import { generateToken } from '../../src/auth/tokens';
 
@@ -37,14 +38,12 @@ export async function recreateDatabase(url: string): Promise<void> {
   if (!name || !/^[a-z0-9_]*bench[a-z0-9_]*$/.test(name)) {
     throw new Error(`refusing to drop database "${String(name)}": the bench database's name must contain "bench"`);
   }
-  const admin = new pg.Client({ ...config, database: 'postgres' });
-  await admin.connect();
-  try {
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  await withClient(maintenance.toString(), async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
-  } finally {
-    await admin.end();
-  }
+  });
 }
 
 export async function migrate(url: string): Promise<string[]> {
@@ -57,8 +56,10 @@ export async function migrate(url: string): Promise<string[]> {
 }
 
 export async function seed(options: SeedOptions): Promise<Seeded> {
-  const client = new pg.Client({ ...parsePgUrl(options.url).config, statement_timeout: 600_000 });
-  await client.connect();
+  return withClient(options.url, (client) => fill(client, options), { statementTimeoutMs: 600_000 });
+}
+
+async function fill(client: pg.Client, options: SeedOptions): Promise<Seeded> {
   try {
     await client.query('BEGIN');
     await client.query(
@@ -123,7 +124,5 @@ export async function seed(options: SeedOptions): Promise<Seeded> {
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
-  } finally {
-    await client.end();
   }
 }

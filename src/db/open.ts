@@ -73,6 +73,8 @@ export function withDatabase<T>(
 export interface ClientOptions {
   connectTimeoutMs?: number;
   applicationName?: string;
+  /** None by default (a migration or a bulk load may take long). */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -84,6 +86,7 @@ export async function withClient<T>(url: string, work: (client: pg.Client) => Pr
     ...parsePgUrl(url).config,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
+    ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
   });
   client.on('error', () => undefined); // a lost connection fails the pending query instead
   await client.connect();
