@@ -46,7 +46,8 @@ export class ResourceService {
   /** The event-log entity type; only writable resources have one (and only they write). */
   private get entity(): EntityType {
     if (!this.d.entityType) throw new Error(`${this.d.name} is read only: it has no event-log entity type`);
-    return this.d.entityType;
+    // A registered descriptor's entity type is one of EntityType: registry.ts derives the union from them.
+    return this.d.entityType as EntityType;
   }
 
   /** A row as `p` may see it (embedded rows included). */

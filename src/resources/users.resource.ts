@@ -2,7 +2,7 @@ import { badRequest, conflict } from '../core/errors';
 import { hashPassword } from '../auth/passwords';
 import { revokeLoginTokens } from '../auth/users';
 import { userCreate, userFields, userUpdate } from '../models/user.model';
-import type { Delegate, ResourceDescriptor, Row, WriteContext } from './descriptor';
+import { defineResource, type Row, type WriteContext } from './descriptor';
 
 const ADMIN_ONLY_FIELDS = ['email', 'role', 'disabled'] as const;
 
@@ -40,12 +40,11 @@ async function keepAnActiveAdmin(user: Row, { tx }: WriteContext, path?: string)
  * only its name (the password through POST /auth/password). A password set by an admin, and
  * disabling or enabling a user, end the user's login tokens (see revokeLoginTokens).
  */
-export const users: ResourceDescriptor = {
+export const users = defineResource({
   name: 'users',
   label: 'user',
   entityType: 'user',
   model: 'User',
-  delegate: (db) => db.user as unknown as Delegate,
   fields: userFields,
   ownership: 'self',
   ownerField: 'id',
@@ -81,4 +80,4 @@ export const users: ResourceDescriptor = {
     },
     beforeDelete: (existing, ctx) => keepAnActiveAdmin(existing, ctx),
   },
-};
+});
