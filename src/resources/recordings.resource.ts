@@ -39,6 +39,8 @@ export const recordings = defineResource({
   ownerField: 'userId',
   hidden: ['contentKey'],
   relations: { session: { resource: 'sessions' }, user: { resource: 'users' } },
+  // Also /sessions/{id}/recordings (src/api/routes/nested.routes.ts).
+  parent: { resource: 'sessions', foreignKey: 'sessionId' },
   create: recordingCreate,
   update: recordingUpdate,
   hooks: {

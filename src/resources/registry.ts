@@ -16,6 +16,13 @@ export type ResourceEntityType = NonNullable<(typeof descriptors)[number]['entit
 
 export type Services = Map<string, ResourceService>;
 
+/** The service of a registered resource (an unregistered name is a programming error). */
+export function lookupService(services: Services, name: string): ResourceService {
+  const service = services.get(name);
+  if (!service) throw new Error(`no resource named ${name}`);
+  return service;
+}
+
 export function createServices(db: Database, list: readonly ResourceDescriptor[] = descriptors): Services {
   const byName = new Map<string, ResourceDescriptor>(list.map((d) => [d.name, d]));
   const lookup = (name: string): ResourceDescriptor => {
