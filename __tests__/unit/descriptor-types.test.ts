@@ -59,6 +59,24 @@ describe('descriptors are typed by their Prisma model', () => {
     expect(wrong).toHaveLength(10);
   });
 
+  it('a delete hook reads only the query parameters its deleteParams declare', () => {
+    const seen: Array<string | undefined> = [];
+    const devices = defineResource({
+      ...base,
+      model: 'Session',
+      ownerField: 'userId',
+      deleteParams: ['cascade'],
+      hooks: {
+        async beforeDelete(_existing, { query }) {
+          seen.push(query.cascade);
+          // @ts-expect-error cascde is not a declared delete parameter
+          seen.push(query.cascde);
+        },
+      },
+    });
+    expect(devices.deleteParams).toEqual(['cascade']);
+  });
+
   it('the event-log entity types are those of the registered descriptors, and the API key’s', () => {
     const registered: ResourceEntityType[] = ['user', 'session', 'recording', 'algo', 'run'];
     const all: EntityType[] = [...registered, 'apikey'];

@@ -81,10 +81,11 @@ export interface ParentSpec<F extends string = string> {
   foreignKey: F;
 }
 
-export interface WriteContext {
+export interface WriteContext<Q extends string = string> {
   tx: Prisma.TransactionClient;
   principal: Principal;
-  query: Record<string, string>;
+  /** The request's accepted query parameters (for a delete: those of deleteParams that were given). */
+  query: Partial<Record<Q, string>>;
   /** Work for after the transaction has committed (never if it rolls back), e.g. removing a deleted recording's file. */
   afterCommit?: (task: CommitTask) => void;
 }
@@ -99,9 +100,10 @@ export type CommitTask = (deps: CommitDeps) => Promise<void>;
 
 /**
  * What a descriptor module writes (through defineResource): field names are those of model M,
- * the event-log entity type E is kept as a literal (src/resources/entity-types.ts unions them).
+ * the event-log entity type E is kept as a literal (registry.ts unions them), and a delete hook
+ * sees only the query parameters P its deleteParams declare.
  */
-export interface ResourceSpec<M extends ResourceModel = ResourceModel, E extends string = string> {
+export interface ResourceSpec<M extends ResourceModel = ResourceModel, E extends string = string, P extends string = string> {
   /** URL segment: /api/v1/<name>. */
   name: string;
   /** Singular noun for messages: "No session with id …". */
@@ -133,7 +135,7 @@ export interface ResourceSpec<M extends ResourceModel = ResourceModel, E extends
   adminOnlyCreate?: boolean;
   adminOnlyDelete?: boolean;
   /** Extra query parameters accepted by DELETE (e.g. `cascade`). */
-  deleteParams?: readonly string[];
+  deleteParams?: readonly P[];
   /**
    * Table rules. Each receives the parsed input and may return changed data or throw an
    * HttpError. They run inside the write's transaction.
@@ -145,7 +147,7 @@ export interface ResourceSpec<M extends ResourceModel = ResourceModel, E extends
     beforeCreateMany?(rows: Array<Record<string, unknown>>, ctx: WriteContext): Promise<Array<Record<string, unknown>>>;
     beforeUpdate?(existing: Row, patch: Record<string, unknown>, ctx: WriteContext): Promise<Record<string, unknown>>;
     /** Before delete; may delete dependants (and audit them) when the request asks to cascade. */
-    beforeDelete?(existing: Row, ctx: WriteContext): Promise<void>;
+    beforeDelete?(existing: Row, ctx: WriteContext<P>): Promise<void>;
   };
   /** The listing's default sort. */
   defaultSort?: SortOf<M>;
@@ -175,8 +177,8 @@ const delegateKey = <M extends ModelName>(model: M): Uncapitalize<M> =>
  * Declares a resource: checks its field names against the Prisma model (at compile time) and
  * finds the model's delegate. The result keeps the literal model and entity type.
  */
-export function defineResource<M extends ResourceModel, E extends string = never>(
-  spec: ResourceSpec<M, E>,
+export function defineResource<M extends ResourceModel, E extends string = never, P extends string = never>(
+  spec: ResourceSpec<M, E, P>,
 ): ResourceDescriptor & { model: M; entityType?: E } {
   const key = delegateKey(spec.model);
   // Prisma's delegates are generic over their arguments; the machinery passes arguments built
