@@ -24,6 +24,9 @@
  *     update: recordingUpdate,
  *     hooks: { beforeCreate: async (data, ctx) => data },
  *   });
+ *
+ * `deleteParams: ['cascade']` (sessions) lets DELETE take ?cascade=; beforeDelete's ctx.query
+ * is typed by it. Resource names (relations, parent) are checked when the registry is built.
  */
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
