@@ -24,6 +24,14 @@ export function usedBytesSql(names: SqlNames): string {
                      AND ($3::${U.id.type} IS NULL OR u.${u.id} <> $3::${U.id.type})) AS used`;
 }
 
+const built = new Map<string, string>();
+/** The statement for a (quoted) schema, built once. */
+function usedBytesIn(schema: string): string {
+  let sql = built.get(schema);
+  if (sql === undefined) built.set(schema, (sql = usedBytesSql(sqlNames(schema))));
+  return sql;
+}
+
 /** Bytes a user holds, leaving out one recording's current file and one upload (those being replaced or finished). */
 export async function usedBytes(
   db: Db,
@@ -32,7 +40,7 @@ export async function usedBytes(
   except: { recordingId?: string; uploadId?: string } = {},
 ): Promise<number> {
   const rows = await db.$queryRawUnsafe<Array<{ used: bigint | number | string | null }>>(
-    usedBytesSql(sqlNames(schema)),
+    usedBytesIn(schema),
     ownerId,
     except.recordingId ?? null,
     except.uploadId ?? null,
