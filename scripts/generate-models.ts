@@ -1,7 +1,8 @@
 /**
  * A Prisma generator (see `generator models` in prisma/schema.prisma), run by `prisma generate`
  * (npm install, npm run generate). It writes src/models/generated/schema.ts: every model's
- * fields, relations, unique constraints and indexes, and every enum, taken from Prisma's DMMF.
+ * fields, relations, unique constraints and indexes, and every enum, taken from Prisma's DMMF,
+ * with the database names of tables, columns and enum types (for the raw SQL, src/db/sql-names.ts).
  * The resource descriptors build their field metadata from it and GET /api/v1/_schema serves it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ export function describeDatamodel(datamodel: Dmmf): unknown {
         m.name,
         {
           documentation: m.documentation ?? null,
+          /** The table's name when @@map gives one (else the model's name). */
+          dbName: m.dbName ?? null,
           fields: Object.fromEntries(
             m.fields
               .filter((f) => f.kind !== 'object')
@@ -25,6 +28,8 @@ export function describeDatamodel(datamodel: Dmmf): unknown {
                 {
                   kind: f.kind,
                   type: f.type,
+                  /** The column's name when @map gives one (else the field's name). */
+                  dbName: f.dbName ?? null,
                   nativeType: f.nativeType?.[0] ?? null,
                   required: f.isRequired,
                   list: f.isList,
@@ -57,6 +62,8 @@ export function describeDatamodel(datamodel: Dmmf): unknown {
       ]),
     ),
     enums: Object.fromEntries(datamodel.enums.map((e) => [e.name, e.values.map((v) => v.name)])),
+    /** The PostgreSQL type of each enum when @@map gives one (else the enum's name). */
+    enumDbNames: Object.fromEntries(datamodel.enums.map((e) => [e.name, e.dbName ?? null])),
   };
 }
 

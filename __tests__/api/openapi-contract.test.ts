@@ -9,6 +9,7 @@ import { Contract, fromSupertest } from '../support/contract';
 import { currentContract } from '../support/contract-hook';
 import { startTestApp, truncateAll, type TestApp } from '../support/app';
 import { authHeader, createUser, type TestUser } from '../support/factories';
+import { descriptors } from '../../src/resources/registry';
 
 describe('responses conform to the OpenAPI document', () => {
   let t: TestApp;
@@ -300,6 +301,23 @@ describe('responses conform to the OpenAPI document', () => {
     expect(new Contract().check({ ...res, status: 418 }).join('\n')).toMatch(/status 418 is not documented/);
     expect(new Contract().check({ ...res, headers: { ...res.headers, 'x-request-id': undefined } }).join('\n')).toMatch(/no X-Request-Id/);
     expect(new Contract().check({ ...res, url: '/nowhere' }).join('\n')).toMatch(/undocumented path or method must be 404/);
+  });
+
+  it('every registered resource: its listing, one of its rows, and its rows under a parent (derived from the registry)', async () => {
+    for (const d of descriptors) {
+      const page = await as(admin).get(`/api/v1/${d.name}?limit=1`).expect(200);
+      const [row] = page.body.data as Array<{ id: string }>;
+      expect({ resource: d.name, hasRows: row !== undefined }).toEqual({ resource: d.name, hasRows: true });
+      await as(admin)
+        .get(`/api/v1/${d.name}/${String(row?.id)}`)
+        .expect(200);
+      if (!d.parent) continue;
+      const parents = await as(admin).get(`/api/v1/${d.parent.resource}?limit=1`).expect(200);
+      const [parent] = parents.body.data as Array<{ id: string }>;
+      await as(admin)
+        .get(`/api/v1/${d.parent.resource}/${String(parent?.id)}/${d.name}`)
+        .expect(200);
+    }
   });
 
   it('every documented operation was answered with a success at least once above', () => {

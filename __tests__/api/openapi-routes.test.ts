@@ -67,6 +67,21 @@ describe('OpenAPI document ↔ mounted routes', () => {
     );
   });
 
+  it('a descriptor with a parent is documented under its parent too', () => {
+    const recordings = descriptors.find((d) => d.name === 'recordings') as ResourceDescriptor;
+    const clips: ResourceDescriptor = {
+      ...recordings,
+      name: 'clips',
+      model: 'Recording',
+      parent: { resource: 'users', foreignKey: 'userId' },
+    };
+    const ops = documentedOperations(buildOpenApiDocument([...descriptors, clips]));
+    expect(ops).toEqual(expect.arrayContaining(['GET /api/v1/users/{id}/clips', 'POST /api/v1/users/{id}/clips']));
+    const readOnly = documentedOperations(buildOpenApiDocument([...descriptors, { ...clips, readOnly: true }]));
+    expect(readOnly).toContain('GET /api/v1/users/{id}/clips');
+    expect(readOnly).not.toContain('POST /api/v1/users/{id}/clips');
+  });
+
   it('every documented operation has a summary and a unique operationId (the typed client’s names)', () => {
     const doc = openApiDocument();
     const ids = new Set<string>();

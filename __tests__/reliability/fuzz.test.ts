@@ -10,10 +10,12 @@ import { truncateAll } from '../support/app';
 import { createUser, type TestUser } from '../support/factories';
 import { call, startInstance, type Instance } from './support';
 import { edgeDate, hostileJson, hostileText, toJson } from './hostile-input';
+import { descriptors } from '../../src/resources/registry';
 
 export const RUNS = 400;
 
-const RESOURCES = ['users', 'sessions', 'recordings', 'algos', 'event-log', 'api-keys'];
+/** Every registered resource, and the API keys (auth's own routes). */
+const RESOURCES = [...descriptors.map((d) => d.name), 'api-keys'];
 const FIELDS = [
   'title',
   'name',

@@ -13,7 +13,7 @@ import pg from 'pg';
 import autocannon from 'autocannon';
 import { generateToken } from '../../src/auth/tokens';
 import { parsePgUrl, quoteIdent } from '../../src/db/pg-url';
-import { statements } from '../../src/runs/sql';
+import { statementsIn } from '../../src/runs/sql';
 import { apiEnv, entry, freePort, startServer, type StartMode } from './servers';
 
 export const RUN_SCENARIOS = ['runs-throughput', 'runs-claim-empty'] as const;
@@ -119,7 +119,7 @@ export async function runRunsBench(o: RunBenchOptions): Promise<RunResults> {
   const env = { ...apiEnv(o.url), METRICS_PORT: '0' };
   const api = await startServer('api', entry(o.mode, 'src/main.ts'), env, await freePort(), `${o.outDir}/${o.stamp}-runs-api.log`);
   const pool = new pg.Pool({ ...parsePgUrl(o.url).config, max: WORKERS });
-  const sql = statements(quoteIdent(parsePgUrl(o.url).schema));
+  const sql = statementsIn(quoteIdent(parsePgUrl(o.url).schema));
   try {
     const p = await prepare(admin);
     const claimArgs = (limit: number) => [p.ownerId, null, limit, p.keyId, 'bench', 60, p.ownerId, null];

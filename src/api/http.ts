@@ -30,10 +30,14 @@ export function idParams(d: ResourceDescriptor) {
   });
 }
 
-/** The path id, typed as the descriptor's id field (UUID, or a decimal for the event log). */
+/**
+ * The path id, parsed by the kind of the descriptor's id field (from the model metadata): a UUID,
+ * an integer (Int or BigInt: anything else is a 400) or text.
+ */
 export function parseId(d: ResourceDescriptor, raw: string | undefined): unknown {
   const spec = d.fields.id;
-  const parsed = spec && raw !== undefined ? parseValue(spec, raw) : { error: 'is missing' };
+  if (!spec) throw new Error(`${d.name} has no id field`);
+  const parsed = raw !== undefined ? parseValue(spec, raw) : { error: 'is missing' };
   if (parsed.error) throw badRequest(`The id is not valid`, [{ path: 'params.id', message: parsed.error }]);
   return parsed.value;
 }

@@ -11,8 +11,8 @@ import { perTokenLimit } from './middleware/rate-limit';
 import { apiKeyRoutes } from './routes/api-keys.routes';
 import { authRoutes } from './routes/auth.routes';
 import { resourceRoutes } from './routes/resource.routes';
-import { sessionRecordingsRoutes } from './routes/session-recordings.routes';
-import { createServices, descriptors } from '../resources/registry';
+import { nestedRoutes } from './routes/nested.routes';
+import { createServices, descriptors, lookupService } from '../resources/registry';
 import { schemaRoutes } from './routes/schema.routes';
 import { contentRoutes } from './routes/content.routes';
 import { uploadRoutes } from './routes/uploads.routes';
@@ -24,7 +24,6 @@ import { RunQueue } from '../runs/queue';
 import { RunWakeups } from '../runs/wakeups';
 import { runRoutes } from './routes/runs.routes';
 import { workerRoutes } from './routes/worker.routes';
-import { userRoutes } from './routes/users.routes';
 
 export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   const { prisma } = deps.db;
@@ -35,14 +34,15 @@ export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   router.use(authRoutes(new AuthService(prisma, auth), prisma));
   router.use(apiKeyRoutes(prisma));
   const services = createServices(deps.db);
-  const recordings = services.get('recordings');
-  if (!recordings) throw new Error('recordings must be registered');
+  const recordings = lookupService(services, 'recordings');
   const content = new ContentService({ prisma, schema: deps.db.schema, store: deps.store, recordings, limits: deps.config.content });
   content.events.on('uploaded', ({ bytes }) => recordContentBytes('upload', bytes));
   content.events.on('downloaded', ({ bytes }) => recordContentBytes('download', bytes));
   const routeDeps = { prisma, commitDeps: { recordingDeleted: (id: string) => content.recordingDeleted(id) } };
   router.use(schemaRoutes(descriptors));
-  router.use(sessionRecordingsRoutes(services, routeDeps));
+  for (const child of services.values()) {
+    if (child.d.parent) router.use(nestedRoutes(child, lookupService(services, child.d.parent.resource), routeDeps));
+  }
   const queue = new RunQueue(deps.db.schema, deps.config.runs);
   // Without notifications (no listener given: tests, PGlite) waiting claims re-poll every second.
   const runDeps = { ...routeDeps, services, queue, wakeups: deps.runWakeups ?? new RunWakeups() };
@@ -50,9 +50,6 @@ export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   router.use(workerRoutes(runDeps));
   router.use(contentRoutes(content, { workerMayRead: (p, id) => queue.holdsRecording(prisma, p, id) }));
   router.use(uploadRoutes(content, deps.config.http.corsOrigins));
-  const users = services.get('users');
-  if (!users) throw new Error('users must be registered');
-  router.use(userRoutes(users, routeDeps));
   for (const service of services.values()) router.use(resourceRoutes(service, routeDeps));
   return router;
 }

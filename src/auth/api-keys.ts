@@ -25,6 +25,9 @@ export const PUBLIC_KEY_SELECT = {
   updatedAt: true,
 } as const satisfies Prisma.ApiKeySelect;
 
+/** Keys' changes appear in the event log as this entity type (not a registered resource: src/resources/audit.ts). */
+export type ApiKeyEntityType = 'apikey';
+
 export type PublicKey = Prisma.ApiKeyGetPayload<{ select: typeof PUBLIC_KEY_SELECT }>;
 export type IssuedKey = PublicKey & { token: string };
 

@@ -11,6 +11,7 @@
 import type { RequestHandler } from 'express';
 import type { ApiKeyKind, ApiKeyScope, Role } from '../generated/prisma/client';
 import type { Database } from '../db/connection';
+import { sqlNames, type SqlNames } from '../db/sql-names';
 import { unauthorized } from '../core/errors';
 import { logger } from '../core/logging';
 import { hashToken, looksLikeToken } from './tokens';
@@ -37,14 +38,26 @@ interface KeyRow {
   disabledAt: Date | null;
 }
 
+/** The two statements: a token's key and user by the token's hash ($1); a key's lastUsedAt ($1 key, $2 now, $3 not after). */
+export function authStatements(names: SqlNames): { lookup: string; touch: string } {
+  const K = names.table('ApiKey');
+  const U = names.table('User');
+  const k = K.c;
+  const u = U.c;
+  return {
+    lookup: `SELECT k.${k.id} AS id, k.${k.kind}::text AS kind, k.${k.scope}::text AS scope, k.${k.expiresAt} AS "expiresAt",
+                    k.${k.revokedAt} AS "revokedAt", k.${k.lastUsedAt} AS "lastUsedAt",
+                    u.${u.id} AS "userId", u.${u.email} AS email, u.${u.role}::text AS role, u.${u.disabledAt} AS "disabledAt"
+               FROM ${K.table} k JOIN ${U.table} u ON u.${u.id} = k.${k.userId}
+              WHERE k.${k.tokenHash} = $1`,
+    // The condition makes concurrent requests of one token write the row once, not once each.
+    touch: `UPDATE ${K.table} SET ${k.lastUsedAt} = $2
+             WHERE ${k.id} = $1 AND (${k.lastUsedAt} IS NULL OR ${k.lastUsedAt} <= $3)`,
+  };
+}
+
 export function authenticate(db: Pick<Database, 'pool' | 'schema'>, cache?: TokenCache): RequestHandler {
-  const lookup = `SELECT k.id, k.kind::text AS kind, k.scope::text AS scope, k."expiresAt", k."revokedAt", k."lastUsedAt",
-                         u.id AS "userId", u.email, u.role::text AS role, u."disabledAt"
-                    FROM ${db.schema}."ApiKey" k JOIN ${db.schema}."User" u ON u.id = k."userId"
-                   WHERE k."tokenHash" = $1`;
-  // The condition makes concurrent requests of one token write the row once, not once each.
-  const touch = `UPDATE ${db.schema}."ApiKey" SET "lastUsedAt" = $2
-                  WHERE id = $1 AND ("lastUsedAt" IS NULL OR "lastUsedAt" <= $3)`;
+  const { lookup, touch } = authStatements(sqlNames(db.schema));
 
   async function read(tokenHash: string, now: number): Promise<CachedToken> {
     const generation = cache?.generation ?? 0;

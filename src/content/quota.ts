@@ -6,9 +6,31 @@
 import type { Prisma } from '../generated/prisma/client';
 import type { Tx } from '../resources/service';
 import { HttpError } from '../core/errors';
+import { sqlNames, type SqlNames } from '../db/sql-names';
 
 type Db = Pick<Prisma.TransactionClient, '$queryRawUnsafe'>;
-const NONE = '00000000-0000-0000-0000-000000000000';
+
+/** $1 owner, $2 recording left out (NULL: none), $3 upload left out (NULL: none); names from the model metadata. */
+export function usedBytesSql(names: SqlNames): string {
+  const R = names.table('Recording');
+  const U = names.table('ContentUpload');
+  const [r, u, user] = [R.c, U.c, names.table('User').id.type];
+  return `SELECT (SELECT COALESCE(SUM(${r.sizeBytes}), 0) FROM ${R.table}
+                   WHERE ${r.userId} = $1::${user} AND ${r.contentKey} IS NOT NULL
+                     AND ($2::${R.id.type} IS NULL OR ${r.id} <> $2::${R.id.type}))
+               + (SELECT COALESCE(SUM(u.${u.length}), 0) FROM ${U.table} u
+                   JOIN ${R.table} r ON r.${r.id} = u.${u.recordingId}
+                   WHERE r.${r.userId} = $1::${user} AND u.${u.expiresAt} > now()
+                     AND ($3::${U.id.type} IS NULL OR u.${u.id} <> $3::${U.id.type})) AS used`;
+}
+
+const built = new Map<string, string>();
+/** The statement for a (quoted) schema, built once. */
+function usedBytesIn(schema: string): string {
+  let sql = built.get(schema);
+  if (sql === undefined) built.set(schema, (sql = usedBytesSql(sqlNames(schema))));
+  return sql;
+}
 
 /** Bytes a user holds, leaving out one recording's current file and one upload (those being replaced or finished). */
 export async function usedBytes(
@@ -18,14 +40,10 @@ export async function usedBytes(
   except: { recordingId?: string; uploadId?: string } = {},
 ): Promise<number> {
   const rows = await db.$queryRawUnsafe<Array<{ used: bigint | number | string | null }>>(
-    `SELECT (SELECT COALESCE(SUM("sizeBytes"), 0) FROM ${schema}."Recording"
-              WHERE "userId" = $1::uuid AND "contentKey" IS NOT NULL AND id <> $2::uuid)
-          + (SELECT COALESCE(SUM(u.length), 0) FROM ${schema}."ContentUpload" u
-              JOIN ${schema}."Recording" r ON r.id = u."recordingId"
-              WHERE r."userId" = $1::uuid AND u."expiresAt" > now() AND u.id <> $3::uuid) AS used`,
+    usedBytesIn(schema),
     ownerId,
-    except.recordingId ?? NONE,
-    except.uploadId ?? NONE,
+    except.recordingId ?? null,
+    except.uploadId ?? null,
   );
   return Number(rows[0]?.used ?? 0);
 }

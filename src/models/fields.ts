@@ -21,6 +21,9 @@ export interface FieldSpec {
 
 export type FieldMap = Record<string, FieldSpec>;
 
+/** The scalar fields of a model in the generated metadata. */
+export type ScalarName<M extends ModelName> = keyof (typeof datamodel.models)[M]['fields'] & string;
+
 /** A BigInt on input: a decimal string or a safe JSON integer. Sent back as a string. */
 export const bigintInput = z
   .union([
@@ -87,20 +90,25 @@ function kindOf(f: GeneratedField): FieldKind | undefined {
  * enum values): the descriptors add only what the schema cannot say — which fields sort
  * (an index serves them) and which stay hidden.
  */
-export function fieldsOf(model: ModelName, options: { sortable: readonly string[]; hidden?: readonly string[] }): FieldMap {
+export function fieldsOf<M extends ModelName>(
+  model: M,
+  options: { sortable: readonly ScalarName<M>[]; hidden?: readonly ScalarName<M>[] },
+): FieldMap {
+  const sortable: readonly string[] = options.sortable;
+  const hidden: readonly string[] = options.hidden ?? [];
   const fields = datamodel.models[model].fields as Record<string, GeneratedField>;
   const enums = datamodel.enums as Record<string, readonly string[]>;
   const out: FieldMap = {};
   for (const [name, f] of Object.entries(fields)) {
     const kind = kindOf(f);
-    if (!kind || options.hidden?.includes(name)) continue;
+    if (!kind || hidden.includes(name)) continue;
     out[name] = {
       kind,
       ...(f.required ? {} : { nullable: true }),
       ...(kind === 'enum' ? { values: enums[f.type] } : {}),
-      ...(options.sortable.includes(name) || name === 'createdAt' || name === 'updatedAt' ? { sortable: true } : {}),
+      ...(sortable.includes(name) || name === 'createdAt' || name === 'updatedAt' ? { sortable: true } : {}),
     };
   }
-  for (const name of options.sortable) if (!out[name]) throw new Error(`${model}.${name} cannot be sorted: no such scalar field`);
+  for (const name of sortable) if (!out[name]) throw new Error(`${model}.${name} cannot be sorted: no such scalar field`);
   return out;
 }

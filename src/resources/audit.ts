@@ -4,8 +4,11 @@
  */
 import { currentRequestId } from '../core/context';
 import type { Prisma } from '../generated/prisma/client';
+import type { ApiKeyEntityType } from '../auth/api-keys';
+import type { ResourceEntityType } from './registry';
 
-export type EntityType = 'user' | 'session' | 'recording' | 'algo' | 'apikey' | 'run';
+/** What an event is about: a registered resource's entity type (src/resources/registry.ts), or an API key. */
+export type EntityType = ResourceEntityType | ApiKeyEntityType;
 
 export interface AuditEvent {
   actorId: string | null;

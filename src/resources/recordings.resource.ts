@@ -1,6 +1,6 @@
 import { badRequest, conflict } from '../core/errors';
 import { recordingCreate, recordingFields, recordingUpdate } from '../models/recording.model';
-import type { Delegate, ResourceDescriptor, WriteContext } from './descriptor';
+import { defineResource, type WriteContext } from './descriptor';
 import { deleteRunsOf } from '../runs/cascade';
 
 /** Every referenced session must exist and belong to the recording's owner (one query for all rows). */
@@ -29,17 +29,18 @@ async function checkContentFields(existing: Record<string, unknown>, patch: Reco
   }
 }
 
-export const recordings: ResourceDescriptor = {
+export const recordings = defineResource({
   name: 'recordings',
   label: 'recording',
   entityType: 'recording',
   model: 'Recording',
-  delegate: (db) => db.recording as unknown as Delegate,
   fields: recordingFields,
   ownership: 'owned',
   ownerField: 'userId',
   hidden: ['contentKey'],
   relations: { session: { resource: 'sessions' }, user: { resource: 'users' } },
+  // Also /sessions/{id}/recordings (src/api/routes/nested.routes.ts).
+  parent: { resource: 'sessions', foreignKey: 'sessionId' },
   create: recordingCreate,
   update: recordingUpdate,
   hooks: {
@@ -62,4 +63,4 @@ export const recordings: ResourceDescriptor = {
       ctx.afterCommit?.((deps) => deps.recordingDeleted(id));
     },
   },
-};
+});

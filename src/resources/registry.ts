@@ -9,16 +9,33 @@ import { users } from './users.resource';
 import { runs } from './runs.resource';
 import { ResourceService } from './service';
 
-export const descriptors: readonly ResourceDescriptor[] = [users, sessions, recordings, algos, runs, eventLog];
+export const descriptors = [users, sessions, recordings, algos, runs, eventLog] as const satisfies readonly ResourceDescriptor[];
+
+/** The event-log entity types of the registered resources (src/resources/audit.ts adds the auth ones). */
+export type ResourceEntityType = NonNullable<(typeof descriptors)[number]['entityType']>;
 
 export type Services = Map<string, ResourceService>;
 
+/** The service of a registered resource (an unregistered name is a programming error). */
+export function lookupService(services: Services, name: string): ResourceService {
+  const service = services.get(name);
+  if (!service) throw new Error(`no resource named ${name}`);
+  return service;
+}
+
 export function createServices(db: Database, list: readonly ResourceDescriptor[] = descriptors): Services {
-  const byName = new Map(list.map((d) => [d.name, d]));
+  const byName = new Map<string, ResourceDescriptor>(list.map((d) => [d.name, d]));
   const lookup = (name: string): ResourceDescriptor => {
     const d = byName.get(name);
     if (!d) throw new Error(`no resource named ${name}`);
     return d;
   };
+  // Resource names are plain strings in descriptors: a typo is caught here, at start-up.
+  for (const d of list) {
+    const named = [...Object.entries(d.relations ?? {}), ...(d.parent ? [['parent', d.parent] as const] : [])];
+    for (const [key, spec] of named) {
+      if (spec && !byName.has(spec.resource)) throw new Error(`${d.name}.${key}: no resource named ${spec.resource}`);
+    }
+  }
   return new Map(list.map((d) => [d.name, new ResourceService(d, db.prisma, db.schema, lookup)]));
 }

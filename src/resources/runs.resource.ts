@@ -2,7 +2,7 @@ import { badRequest, HttpError, type FieldError } from '../core/errors';
 import type { Prisma } from '../generated/prisma/client';
 import { DEFAULT_MAX_ATTEMPTS, runCreate, runFields } from '../models/run.model';
 import { validateParameters } from '../runs/parameters';
-import type { Delegate, ResourceDescriptor, WriteContext } from './descriptor';
+import { defineResource, type WriteContext } from './descriptor';
 import { recordings } from './recordings.resource';
 import { visibleWhere } from './service';
 
@@ -71,12 +71,11 @@ async function prepare(
  * read through the generic routes; created by POST /algos/{id}/runs, cancelled by
  * POST /runs/{id}/cancel and moved through their states by workers (src/runs/queue.ts).
  */
-export const runs: ResourceDescriptor = {
+export const runs = defineResource({
   name: 'runs',
   label: 'run',
   entityType: 'run',
   model: 'AlgoRun',
-  delegate: (db) => db.algoRun as unknown as Delegate,
   fields: runFields,
   ownership: 'owned',
   ownerField: 'userId',
@@ -89,4 +88,4 @@ export const runs: ResourceDescriptor = {
     beforeCreate: async (data, ctx) => (await prepare([data], ctx, (_i, field) => `body.${field}`))[0] as Record<string, unknown>,
     beforeCreateMany: (rows, ctx) => prepare(rows, ctx, (i, field) => `body.${i}.${field}`),
   },
-};
+});

@@ -12,6 +12,7 @@ import { encodeCursor } from './cursor';
 import { afterCondition, jsonColumnsOf, orderBy, type ListQuery } from './listing';
 import { etagOf, matchesEtag, toOutput, type Lookup } from './output';
 import { batchRows, readPage } from './paging';
+import { sqlNames, type TableNames } from '../db/sql-names';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -35,19 +36,28 @@ export function canSee(d: ResourceDescriptor, p: Principal, row: Record<string, 
   return Object.entries(visibleWhere(d, p)).every(([field, value]) => row[field] === value);
 }
 
+/** Locks one row ($1: its id) for the rest of the transaction, by the table's own names and key type. */
+export const rowLockSql = (t: Pick<TableNames<string>, 'table' | 'id'>): string =>
+  `SELECT 1 FROM ${t.table} WHERE ${t.id.column} = $1::${t.id.type} FOR UPDATE`;
+
 export class ResourceService {
+  private readonly lockSql: string;
+
   constructor(
     readonly d: ResourceDescriptor,
     private readonly prisma: PrismaClient,
     /** The quoted PostgreSQL schema, for row locks. */
-    private readonly schema: string,
+    schema: string,
     private readonly lookup: Lookup,
-  ) {}
+  ) {
+    this.lockSql = rowLockSql(sqlNames(schema).table(d.model));
+  }
 
   /** The event-log entity type; only writable resources have one (and only they write). */
   private get entity(): EntityType {
     if (!this.d.entityType) throw new Error(`${this.d.name} is read only: it has no event-log entity type`);
-    return this.d.entityType;
+    // A registered descriptor's entity type is one of EntityType: registry.ts derives the union from them.
+    return this.d.entityType as EntityType;
   }
 
   /** A row as `p` may see it (embedded rows included). */
@@ -120,7 +130,7 @@ export class ResourceService {
 
   /** Locks the row for the rest of the transaction, then reads it (404 if not visible). */
   async lockAndFind(tx: Tx, p: Principal, id: unknown): Promise<Row> {
-    await tx.$executeRawUnsafe(`SELECT 1 FROM ${this.schema}."${this.d.model}" WHERE id = $1::uuid FOR UPDATE`, id);
+    await tx.$executeRawUnsafe(this.lockSql, id);
     const row = await this.find(tx, p, id);
     if (this.d.ownership === 'sharedRead' && !isAdmin(p) && row[this.d.ownerField] !== p.userId) {
       throw forbidden(`Only the owner of this ${this.d.label} or an admin may change it`);

@@ -1,7 +1,7 @@
 import { badRequest, conflict } from '../core/errors';
 import { sessionCreate, sessionFields, sessionUpdate } from '../models/session.model';
 import { recordEvents, snapshot } from './audit';
-import type { Delegate, ResourceDescriptor } from './descriptor';
+import { defineResource } from './descriptor';
 import { deleteRunsOf } from '../runs/cascade';
 
 function checkTimes(startedAt: unknown, endedAt: unknown): void {
@@ -14,12 +14,11 @@ function checkTimes(startedAt: unknown, endedAt: unknown): void {
  * Sessions. Deleting one that still has recordings is a 409 unless the request says
  * `?cascade=recordings`, which deletes them too (each with its own event-log row).
  */
-export const sessions: ResourceDescriptor = {
+export const sessions = defineResource({
   name: 'sessions',
   label: 'session',
   entityType: 'session',
   model: 'Session',
-  delegate: (db) => db.session as unknown as Delegate,
   fields: sessionFields,
   ownership: 'owned',
   ownerField: 'userId',
@@ -65,4 +64,4 @@ export const sessions: ResourceDescriptor = {
       );
     },
   },
-};
+});

@@ -1,14 +1,24 @@
 import { badRequest, conflict } from '../core/errors';
 import { hashPassword } from '../auth/passwords';
-import { revokeLoginTokens } from '../auth/users';
+import { insertUser, prepareUser, revokeLoginTokens, type NewUser, type PreparedUser } from '../auth/users';
 import { userCreate, userFields, userUpdate } from '../models/user.model';
-import type { Delegate, ResourceDescriptor, Row, WriteContext } from './descriptor';
+import { defineResource, type Creation, type Row, type WriteContext } from './descriptor';
 
 const ADMIN_ONLY_FIELDS = ['email', 'role', 'disabled'] as const;
 
+/** POST /users makes users with the one function that creates them (as create-admin and the seed do). */
+const creation: Creation<PreparedUser> = {
+  // The rows passed the create schema (src/models/user.model.ts).
+  prepare: (rows) => Promise.all(rows.map((row) => prepareUser(row as unknown as NewUser))),
+  async insert(tx, principal, prepared) {
+    const created = [];
+    for (const user of prepared) created.push(await insertUser(tx, user, principal.userId));
+    return created;
+  },
+};
+
 /**
  * Turns a patch's write-only fields into columns: password → passwordHash, disabled → disabledAt.
- * (Users are created by src/auth/users.ts, which POST /users calls: src/api/routes/users.routes.ts.)
  */
 async function toColumns(input: Record<string, unknown>): Promise<Record<string, unknown>> {
   const { password, disabled, ...rest } = input;
@@ -43,12 +53,11 @@ async function keepAnActiveAdmin(user: Row, { tx }: WriteContext, path?: string)
  * only its name (the password through POST /auth/password). A password set by an admin, and
  * disabling or enabling a user, end the user's login tokens (see revokeLoginTokens).
  */
-export const users: ResourceDescriptor = {
+export const users = defineResource({
   name: 'users',
   label: 'user',
   entityType: 'user',
   model: 'User',
-  delegate: (db) => db.user as unknown as Delegate,
   fields: userFields,
   ownership: 'self',
   ownerField: 'id',
@@ -57,6 +66,7 @@ export const users: ResourceDescriptor = {
   publicFields: ['id', 'name'],
   create: userCreate,
   update: userUpdate,
+  creation,
   adminOnlyCreate: true,
   adminOnlyDelete: true,
   hooks: {
@@ -83,4 +93,4 @@ export const users: ResourceDescriptor = {
     },
     beforeDelete: (existing, ctx) => keepAnActiveAdmin(existing, ctx),
   },
-};
+});

@@ -19,7 +19,7 @@ import type { Db } from '../resources/descriptor';
 import type { ClaimInput, CompleteInput, FailInput, HeartbeatInput } from '../models/run.model';
 import { FINAL_STATUSES } from '../models/run.model';
 import { recordRunEvents } from '../telemetry/metrics';
-import { statements, type Statements } from './sql';
+import { statementsIn, type Statements } from './sql';
 
 export type RunRow = Record<string, unknown> & { id: string; status: string };
 
@@ -80,7 +80,7 @@ export class RunQueue {
     schema: string,
     readonly settings: QueueSettings,
   ) {
-    this.sql = statements(schema);
+    this.sql = statementsIn(schema);
   }
 
   /** Up to `limit` runs the worker key may take (its user's algos; an admin's: any), each with a new lease. */

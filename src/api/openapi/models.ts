@@ -139,6 +139,7 @@ export function modelSchemas(list: readonly ResourceDescriptor[]): (d: ResourceD
     if (done) return done;
     const relations: Record<string, z.ZodType> = {};
     for (const [rel, spec] of Object.entries(d.relations ?? {})) {
+      if (!spec) continue;
       const target = byName.get(spec.resource);
       if (!target) throw new Error(`${d.name}.${rel}: no resource named ${spec.resource}`);
       // Embedded (with include=) as the related object itself, without its own relations.

@@ -1,12 +1,13 @@
 /**
  * The CRUD paths of every registered descriptor (src/resources/registry.ts), as mounted by
- * src/api/routes/resource.routes.ts, and /sessions/{id}/recordings: a new descriptor is
- * documented by being registered.
+ * src/api/routes/resource.routes.ts, and the nested paths of those with a parent
+ * (/sessions/{id}/recordings, src/api/routes/nested.routes.ts): a new descriptor is documented
+ * by being registered.
  */
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { ParameterObject } from 'openapi3-ts/oas31';
 import { z } from 'zod';
-import type { ResourceDescriptor } from '../../resources/descriptor';
+import type { ParentSpec, ResourceDescriptor } from '../../resources/descriptor';
 import { MAX_BULK } from '../routes/resource.routes';
 import { errors, jsonBody, ok, paramRef } from './common';
 import { FILTER_LANGUAGE, listingParameters } from './listing';
@@ -27,10 +28,10 @@ const pageSchema = z
   .strict()
   .meta({ id: 'Page' });
 
-function idParams(d: ResourceDescriptor) {
+function idParams(d: ResourceDescriptor, description = `The id of the ${d.model}`) {
   const id = d.fields.id;
   if (!id) throw new Error(`${d.name} has no id field`);
-  return z.object({ id: valueSchema(id).meta({ description: `The id of the ${d.model}` }) });
+  return z.object({ id: valueSchema(id).meta({ description }) });
 }
 
 function listResponse(d: ResourceDescriptor, m: ModelSchemas) {
@@ -180,21 +181,31 @@ export function registerResources(
     });
   }
 
-  const sessions = list.find((d) => d.name === 'sessions');
-  const recordings = list.find((d) => d.name === 'recordings');
-  if (sessions && recordings) {
-    const m = schemasOf(recordings);
-    const path = `${API}/sessions/{id}/recordings`;
-    const params = z.object({ id: z.uuid().meta({ description: 'The id of the session' }) });
-    const list = listRoute(recordings, m, path, listingOf(recordings), {
-      operationId: 'listSessionRecordings',
-      summary: 'List the recordings of a session',
-    });
-    registry.registerPath({ ...list, request: { ...list.request, params }, responses: { ...list.responses, ...errors(404) } });
-    const create = createRoute(recordings, m, path, {
-      operationId: 'createSessionRecordings',
-      summary: 'Create recordings in a session (sessionId and owner come from the path)',
-    });
-    registry.registerPath({ ...create, request: { ...create.request, params }, responses: { ...create.responses, ...errors(404) } });
-  }
+  for (const child of list) if (child.parent) registerNested(registry, list, child, schemasOf(child), listingOf(child));
+}
+
+/** /{parent}/{id}/{child} of a descriptor with a parent (src/api/routes/nested.routes.ts). */
+function registerNested(
+  registry: OpenAPIRegistry,
+  list: readonly ResourceDescriptor[],
+  child: ResourceDescriptor,
+  m: ModelSchemas,
+  listing: ParameterObject[],
+): void {
+  const { resource, foreignKey } = child.parent as ParentSpec;
+  const parent = list.find((d) => d.name === resource);
+  if (!parent) throw new Error(`${child.name}.parent: no resource named ${resource}`);
+  const path = `${API}/${parent.name}/{id}/${child.name}`;
+  const params = idParams(parent, `The id of the ${parent.label}`);
+  const listOp = listRoute(child, m, path, listing, {
+    operationId: `list${parent.model}${pascal(child.name)}`,
+    summary: `List the ${child.name} of a ${parent.label}`,
+  });
+  registry.registerPath({ ...listOp, request: { ...listOp.request, params }, responses: { ...listOp.responses, ...errors(404) } });
+  if (child.readOnly || !child.create) return;
+  const create = createRoute(child, m, path, {
+    operationId: `create${parent.model}${pascal(child.name)}`,
+    summary: `Create ${child.name} in a ${parent.label} (${foreignKey} and owner come from the path)`,
+  });
+  registry.registerPath({ ...create, request: { ...create.request, params }, responses: { ...create.responses, ...errors(404) } });
 }

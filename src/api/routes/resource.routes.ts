@@ -34,23 +34,13 @@ function listResponse(req: Request, res: Response, page: Page, limit: number): v
   res.type('application/json; charset=utf-8').send(`{"data":[${page.items.join(',')}],"page":${JSON.stringify(meta)}}`);
 }
 
-/**
- * How a resource whose rows are made by a function of its own (users: src/auth/users.ts) creates
- * them: `prepare` before the transaction opens (password hashing), `insert` inside it.
- */
-export interface Creation<P> {
-  prepare(rows: Array<Record<string, unknown>>): Promise<P[]>;
-  insert(tx: Tx, p: Principal, prepared: P[]): Promise<Row[]>;
-}
-
 /** Parses a POST body (one object or an array of at most MAX_BULK) and runs the create. */
-export async function createFrom<P = never>(
+export async function createFrom(
   service: ResourceService,
   deps: ResourceRouteDeps,
   req: Request,
   res: Response,
   fixed: Record<string, unknown> = {},
-  creation?: Creation<P>,
 ): Promise<void> {
   const d = service.d;
   const p = principalOf(res);
@@ -64,6 +54,8 @@ export async function createFrom<P = never>(
     : [parseBody(d.create, body ?? {})];
   const rows = inputs.map((input) => ({ ...input, ...fixed }));
   const base = req.baseUrl + `/${d.name}`;
+  const { creation } = d;
+  // A table's own creation function prepares before the transaction (users: password hashing).
   const prepared = creation && (await creation.prepare(rows));
 
   const insert = async (tx: Tx): Promise<Row[]> => {

@@ -4,10 +4,12 @@ export const datamodel = {
   "models": {
     "User": {
       "documentation": null,
+      "dbName": null,
       "fields": {
         "id": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -20,6 +22,7 @@ export const datamodel = {
         "email": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -32,6 +35,7 @@ export const datamodel = {
         "name": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -44,6 +48,7 @@ export const datamodel = {
         "role": {
           "kind": "enum",
           "type": "Role",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -56,6 +61,7 @@ export const datamodel = {
         "passwordHash": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -68,6 +74,7 @@ export const datamodel = {
         "disabledAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": false,
           "list": false,
@@ -80,6 +87,7 @@ export const datamodel = {
         "createdAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -92,6 +100,7 @@ export const datamodel = {
         "updatedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -173,10 +182,12 @@ export const datamodel = {
     },
     "ApiKey": {
       "documentation": null,
+      "dbName": null,
       "fields": {
         "id": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -189,6 +200,7 @@ export const datamodel = {
         "userId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -201,6 +213,7 @@ export const datamodel = {
         "name": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -213,6 +226,7 @@ export const datamodel = {
         "kind": {
           "kind": "enum",
           "type": "ApiKeyKind",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -225,6 +239,7 @@ export const datamodel = {
         "scope": {
           "kind": "enum",
           "type": "ApiKeyScope",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -237,6 +252,7 @@ export const datamodel = {
         "tokenHash": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -249,6 +265,7 @@ export const datamodel = {
         "prefix": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -261,6 +278,7 @@ export const datamodel = {
         "expiresAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": false,
           "list": false,
@@ -273,6 +291,7 @@ export const datamodel = {
         "lastUsedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": false,
           "list": false,
@@ -285,6 +304,7 @@ export const datamodel = {
         "revokedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": false,
           "list": false,
@@ -297,6 +317,7 @@ export const datamodel = {
         "createdAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -309,6 +330,7 @@ export const datamodel = {
         "updatedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -358,10 +380,12 @@ export const datamodel = {
     },
     "Session": {
       "documentation": null,
+      "dbName": null,
       "fields": {
         "id": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -374,6 +398,7 @@ export const datamodel = {
         "userId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -386,6 +411,7 @@ export const datamodel = {
         "title": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -398,6 +424,7 @@ export const datamodel = {
         "device": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -410,6 +437,7 @@ export const datamodel = {
         "startedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -422,6 +450,7 @@ export const datamodel = {
         "endedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": false,
           "list": false,
@@ -434,6 +463,7 @@ export const datamodel = {
         "notes": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -446,6 +476,7 @@ export const datamodel = {
         "metadata": {
           "kind": "scalar",
           "type": "Json",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -458,6 +489,7 @@ export const datamodel = {
         "createdAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -470,6 +502,7 @@ export const datamodel = {
         "updatedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -536,10 +569,12 @@ export const datamodel = {
     },
     "Recording": {
       "documentation": null,
+      "dbName": null,
       "fields": {
         "id": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -552,6 +587,7 @@ export const datamodel = {
         "userId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -564,6 +600,7 @@ export const datamodel = {
         "sessionId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": false,
           "list": false,
@@ -576,6 +613,7 @@ export const datamodel = {
         "name": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -588,6 +626,7 @@ export const datamodel = {
         "modality": {
           "kind": "enum",
           "type": "Modality",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -600,6 +639,7 @@ export const datamodel = {
         "status": {
           "kind": "enum",
           "type": "RecordingStatus",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -612,6 +652,7 @@ export const datamodel = {
         "format": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -624,6 +665,7 @@ export const datamodel = {
         "sampleRateHz": {
           "kind": "scalar",
           "type": "Float",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -636,6 +678,7 @@ export const datamodel = {
         "channelCount": {
           "kind": "scalar",
           "type": "Int",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -648,6 +691,7 @@ export const datamodel = {
         "durationMs": {
           "kind": "scalar",
           "type": "Int",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -660,6 +704,7 @@ export const datamodel = {
         "sizeBytes": {
           "kind": "scalar",
           "type": "BigInt",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -672,6 +717,7 @@ export const datamodel = {
         "sha256": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Char",
           "required": false,
           "list": false,
@@ -684,6 +730,7 @@ export const datamodel = {
         "storageUri": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -696,6 +743,7 @@ export const datamodel = {
         "recordedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": false,
           "list": false,
@@ -708,6 +756,7 @@ export const datamodel = {
         "metadata": {
           "kind": "scalar",
           "type": "Json",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -720,6 +769,7 @@ export const datamodel = {
         "contentKey": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -732,6 +782,7 @@ export const datamodel = {
         "createdAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -744,6 +795,7 @@ export const datamodel = {
         "updatedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -835,10 +887,12 @@ export const datamodel = {
     },
     "ContentUpload": {
       "documentation": "A resumable (tus) upload of a recording's file that has not finished yet. Its bytes are in the\ncontent store's staging area under the same id; the finished upload is verified and committed\nlike a PUT, and this row goes. Unfinished uploads expire (src/content/sweep.ts).",
+      "dbName": null,
       "fields": {
         "id": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -851,6 +905,7 @@ export const datamodel = {
         "recordingId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -863,6 +918,7 @@ export const datamodel = {
         "length": {
           "kind": "scalar",
           "type": "BigInt",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -875,6 +931,7 @@ export const datamodel = {
         "sha256": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Char",
           "required": false,
           "list": false,
@@ -887,6 +944,7 @@ export const datamodel = {
         "ifMatch": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -899,6 +957,7 @@ export const datamodel = {
         "metadata": {
           "kind": "scalar",
           "type": "Json",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -911,6 +970,7 @@ export const datamodel = {
         "expiresAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -923,6 +983,7 @@ export const datamodel = {
         "createdAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -970,10 +1031,12 @@ export const datamodel = {
     },
     "Algo": {
       "documentation": null,
+      "dbName": null,
       "fields": {
         "id": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -986,6 +1049,7 @@ export const datamodel = {
         "ownerId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -998,6 +1062,7 @@ export const datamodel = {
         "name": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1010,6 +1075,7 @@ export const datamodel = {
         "version": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1022,6 +1088,7 @@ export const datamodel = {
         "description": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1034,6 +1101,7 @@ export const datamodel = {
         "parameters": {
           "kind": "scalar",
           "type": "Json",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1046,6 +1114,7 @@ export const datamodel = {
         "status": {
           "kind": "enum",
           "type": "AlgoStatus",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1058,6 +1127,7 @@ export const datamodel = {
         "createdAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1070,6 +1140,7 @@ export const datamodel = {
         "updatedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1144,10 +1215,12 @@ export const datamodel = {
     },
     "AlgoRun": {
       "documentation": "One run of a published algo on one recording, and its place in the job queue that workers\ndrain over HTTP (src/runs, docs/runs.md). QUEUED runs whose availableAt has come are claimed\nwith FOR UPDATE SKIP LOCKED; a claim gives a lease (leaseId, leaseExpiresAt) that heartbeats\nextend; an expired lease or a retryable failure puts the run back in the queue with\nexponential backoff until maxAttempts. A trigger NOTIFYs waiting claims when a run is queued.",
+      "dbName": null,
       "fields": {
         "id": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -1160,6 +1233,7 @@ export const datamodel = {
         "userId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -1172,6 +1246,7 @@ export const datamodel = {
         "algoId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -1184,6 +1259,7 @@ export const datamodel = {
         "recordingId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -1196,6 +1272,7 @@ export const datamodel = {
         "parameters": {
           "kind": "scalar",
           "type": "Json",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1208,6 +1285,7 @@ export const datamodel = {
         "status": {
           "kind": "enum",
           "type": "RunStatus",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1220,6 +1298,7 @@ export const datamodel = {
         "attempts": {
           "kind": "scalar",
           "type": "Int",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1232,6 +1311,7 @@ export const datamodel = {
         "maxAttempts": {
           "kind": "scalar",
           "type": "Int",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1244,6 +1324,7 @@ export const datamodel = {
         "availableAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1256,6 +1337,7 @@ export const datamodel = {
         "workerId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": false,
           "list": false,
@@ -1268,6 +1350,7 @@ export const datamodel = {
         "workerName": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1280,6 +1363,7 @@ export const datamodel = {
         "leaseId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": false,
           "list": false,
@@ -1292,6 +1376,7 @@ export const datamodel = {
         "leaseSeconds": {
           "kind": "scalar",
           "type": "Int",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1304,6 +1389,7 @@ export const datamodel = {
         "leaseExpiresAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": false,
           "list": false,
@@ -1316,6 +1402,7 @@ export const datamodel = {
         "heartbeatAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": false,
           "list": false,
@@ -1328,6 +1415,7 @@ export const datamodel = {
         "progress": {
           "kind": "scalar",
           "type": "Float",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1340,6 +1428,7 @@ export const datamodel = {
         "progressMessage": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1352,6 +1441,7 @@ export const datamodel = {
         "result": {
           "kind": "scalar",
           "type": "Json",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1364,6 +1454,7 @@ export const datamodel = {
         "error": {
           "kind": "scalar",
           "type": "Json",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1376,6 +1467,7 @@ export const datamodel = {
         "startedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": false,
           "list": false,
@@ -1388,6 +1480,7 @@ export const datamodel = {
         "finishedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": false,
           "list": false,
@@ -1400,6 +1493,7 @@ export const datamodel = {
         "createdAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1412,6 +1506,7 @@ export const datamodel = {
         "updatedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1515,10 +1610,12 @@ export const datamodel = {
     },
     "EventLog": {
       "documentation": "Append-only audit trail: one row per create, update and delete, written in the\nsame transaction as the change. No foreign keys, so history outlives its subjects.",
+      "dbName": null,
       "fields": {
         "id": {
           "kind": "scalar",
           "type": "BigInt",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1531,6 +1628,7 @@ export const datamodel = {
         "occurredAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1543,6 +1641,7 @@ export const datamodel = {
         "actorId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": false,
           "list": false,
@@ -1555,6 +1654,7 @@ export const datamodel = {
         "action": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1567,6 +1667,7 @@ export const datamodel = {
         "entityType": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1579,6 +1680,7 @@ export const datamodel = {
         "entityId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1591,6 +1693,7 @@ export const datamodel = {
         "requestId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1603,6 +1706,7 @@ export const datamodel = {
         "changes": {
           "kind": "scalar",
           "type": "Json",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1615,6 +1719,7 @@ export const datamodel = {
         "createdAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1670,10 +1775,12 @@ export const datamodel = {
     },
     "IdempotencyKey": {
       "documentation": null,
+      "dbName": null,
       "fields": {
         "id": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -1686,6 +1793,7 @@ export const datamodel = {
         "key": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1698,6 +1806,7 @@ export const datamodel = {
         "userId": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": "Uuid",
           "required": true,
           "list": false,
@@ -1710,6 +1819,7 @@ export const datamodel = {
         "method": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1722,6 +1832,7 @@ export const datamodel = {
         "path": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1734,6 +1845,7 @@ export const datamodel = {
         "requestHash": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1746,6 +1858,7 @@ export const datamodel = {
         "responseStatus": {
           "kind": "scalar",
           "type": "Int",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1758,6 +1871,7 @@ export const datamodel = {
         "responseBody": {
           "kind": "scalar",
           "type": "Json",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1770,6 +1884,7 @@ export const datamodel = {
         "responseHeaders": {
           "kind": "scalar",
           "type": "Json",
+          "dbName": null,
           "nativeType": null,
           "required": false,
           "list": false,
@@ -1782,6 +1897,7 @@ export const datamodel = {
         "expiresAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1794,6 +1910,7 @@ export const datamodel = {
         "createdAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1806,6 +1923,7 @@ export const datamodel = {
         "updatedAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1854,10 +1972,12 @@ export const datamodel = {
     },
     "LoginAttempt": {
       "documentation": "Login attempts that count against the rate limit (src/auth/rate-limits.ts): one row per\nattempt, written before the password is checked and removed again when it succeeds, so the\nrows left in the window are the failures. In the database so that every API instance sees\nthe same counts. Rows older than the window are swept.",
+      "dbName": null,
       "fields": {
         "id": {
           "kind": "scalar",
           "type": "BigInt",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1870,6 +1990,7 @@ export const datamodel = {
         "email": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1882,6 +2003,7 @@ export const datamodel = {
         "ip": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1894,6 +2016,7 @@ export const datamodel = {
         "occurredAt": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1940,10 +2063,12 @@ export const datamodel = {
     },
     "RateLimitCounter": {
       "documentation": "Fixed-window request counters of the general per-token limit (RATE_LIMIT_PER_MINUTE),\nshared by every API instance. Past windows are swept.",
+      "dbName": null,
       "fields": {
         "key": {
           "kind": "scalar",
           "type": "String",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -1956,6 +2081,7 @@ export const datamodel = {
         "windowStart": {
           "kind": "scalar",
           "type": "DateTime",
+          "dbName": null,
           "nativeType": "Timestamptz",
           "required": true,
           "list": false,
@@ -1968,6 +2094,7 @@ export const datamodel = {
         "count": {
           "kind": "scalar",
           "type": "Int",
+          "dbName": null,
           "nativeType": null,
           "required": true,
           "list": false,
@@ -2038,6 +2165,15 @@ export const datamodel = {
       "FAILED",
       "CANCELLED"
     ]
+  },
+  "enumDbNames": {
+    "Role": null,
+    "ApiKeyKind": null,
+    "ApiKeyScope": null,
+    "Modality": null,
+    "RecordingStatus": null,
+    "AlgoStatus": null,
+    "RunStatus": null
   }
 } as const;
 
