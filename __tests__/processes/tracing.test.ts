@@ -129,6 +129,8 @@ describe('traces of a request (in-memory exporter)', () => {
     const auth = traceOf(root).filter((s) => s.name === 'auth.authenticate');
     expect(auth).toHaveLength(1);
     expect(auth[0]?.parentSpanId).toBe(root.spanId);
+    // taking a connection from the pool is a span of its own (time spent waiting when the pool is busy)
+    expect(descendants(auth[0] as SpanRecord).map((s) => s.name)).toContain('pg-pool.connect');
     const lookup = descendants(auth[0] as SpanRecord).filter((s) => s.name.startsWith('pg.query:SELECT'));
     expect(lookup.map((s) => s.attributes['db.query.text'])).toEqual([expect.stringMatching(/FROM "[^"]+"\."ApiKey" k JOIN/)]);
   });

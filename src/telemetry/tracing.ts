@@ -52,11 +52,9 @@ export function instrumentations(): NonNullable<NodeSDKConfiguration['instrument
     // No Express instrumentation: it wraps every middleware and router layer and works out the
     // route at each one, for every request, sampled or not (the largest part of the cost of
     // tracing at 1 %: docs/operations.md). The route is set on the HTTP span above instead.
-    //
-    // Statements only, never their parameter values (enhancedDatabaseReporting stays off); no
-    // statement outside a request (workers' polling) starts a trace of its own; no span for
-    // taking a connection from the pool (microseconds, one per query or transaction).
-    new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true, ignoreConnectSpans: true }),
+    // Statements only, never their parameter values (enhancedDatabaseReporting stays off); a
+    // statement outside any request (workers' polling) starts no trace of its own.
+    new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
     prismaInstrumentation(),
   ];
 }
