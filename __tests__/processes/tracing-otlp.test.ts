@@ -15,7 +15,7 @@ interface ExportRequest {
 
 /**
  * `npm start` with the standard OTEL_* variables sends its traces to an OTLP collector (here a
- * small OTLP/HTTP JSON receiver): src/main.ts starts tracing before express, pg and Prisma load,
+ * small OTLP/HTTP JSON receiver): src/main.ts starts tracing before pg and Prisma load,
  * so their spans are in the export; were the order wrong, they would be missing.
  */
 describe('npm start with an OTLP endpoint', () => {
@@ -58,7 +58,7 @@ describe('npm start with an OTLP endpoint', () => {
     collector?.close();
   });
 
-  it('when a request is served, then the collector receives its trace with HTTP, Express, auth, Prisma and pg spans under the service name', async () => {
+  it('when a request is served, then the collector receives its trace with HTTP, auth, Prisma and pg spans under the service name', async () => {
     const db = connectDatabase({ url: testDatabaseUrl(), poolSize: 1, connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 });
     const { token } = await createUser(db).finally(() => db.close());
     const res = await fetch(`http://127.0.0.1:${service.port}/api/v1/sessions?limit=2`, {
@@ -81,13 +81,7 @@ describe('npm start with an OTLP endpoint', () => {
           .filter((s) => s.traceId === traceId)
           .map((s) => s.scope),
       );
-    const wanted = [
-      '@opentelemetry/instrumentation-http',
-      '@opentelemetry/instrumentation-express',
-      '@opentelemetry/instrumentation-pg',
-      'prisma',
-      'backendapi',
-    ];
+    const wanted = ['@opentelemetry/instrumentation-http', '@opentelemetry/instrumentation-pg', 'prisma', 'backendapi'];
     for (let i = 0; i < 100; i++) {
       const r = root();
       if (r && wanted.every((w) => scopesOf(r.traceId).has(w))) break;

@@ -5,7 +5,7 @@
  *   npm run bench -- [--duration 8] [--warmup 2] [--connections 8,32,128]
  *                    [--scenarios get-by-id,list-50,create-with-audit,content-transfer,content-concurrent,runs-throughput,runs-claim-empty]
  *                    [--recordings 100000] [--users 200] [--content-size 1024] [--mode compiled|tsx] [--no-build] [--profile]
- *                    [--variants no-metrics,metrics,trace-100,trace-1] [--rounds 1] [--runs 4000]
+ *                    [--variants no-metrics,metrics,trace-100,trace-1] [--profile-variant trace-1] [--rounds 1] [--runs 4000]
  *
  * The content scenarios (scripts/bench/content.ts) run after the others, or alone when only they are
  * named (then the database gets a few hundred recordings instead of 100k); so do the run-queue
@@ -15,6 +15,7 @@
  * (default postgresql://postgres@127.0.0.1:5432/backendapi_bench) names a database that is
  * dropped and created again. --variants adds API processes in other configurations (without
  * metrics, with tracing at 100 % or 1 % sampling) to the same run: see scripts/bench/telemetry.ts.
+ * --profile-variant profiles one of those variants' processes as --profile does the API's.
  * --rounds runs every server that many times per scenario and connection count, in turn, so
  * that servers compared with each other run close together in time.
  */
@@ -44,6 +45,7 @@ const { values: flags } = parseArgs({
     'no-build': { type: 'boolean' },
     profile: { type: 'boolean' },
     variants: { type: 'string' },
+    'profile-variant': { type: 'string' },
     rounds: { type: 'string' },
     runs: { type: 'string' },
   },
@@ -72,6 +74,12 @@ async function main(): Promise<void> {
   const contentScenarios = requested.filter((s): s is ContentScenario => (CONTENT_SCENARIOS as readonly string[]).includes(s));
   const runScenarios = requested.filter((s): s is RunScenario => (RUN_SCENARIOS as readonly string[]).includes(s));
   const variants = parseVariants(opt('variants', MAIN_VARIANT));
+  const profiledVariant = opt('profile-variant', '');
+  if (profiledVariant && (profiledVariant === MAIN_VARIANT || !(variants as string[]).includes(profiledVariant))) {
+    throw new Error(
+      `--profile-variant: one of the other --variants (${variants.filter((v) => v !== MAIN_VARIANT).join(', ')}); --profile profiles ${MAIN_VARIANT}`,
+    );
+  }
   const rounds = Math.max(1, Math.round(num('rounds', 1)));
   let mode = opt('mode', 'compiled') as StartMode;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -156,8 +164,15 @@ async function main(): Promise<void> {
   const extras: Server[] = [];
   for (const variant of variants.filter((v) => v !== MAIN_VARIANT)) {
     const env = { ...baseEnv, ...variantEnv(variant, sink.url) };
+    const profiled = variant === profiledVariant ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}-${variant}`] : [];
     extras.push(
-      await startServer(variant, entry(mode, 'src/main.ts'), env, await freePort(), path.join(outDir, `${stamp}-${variant}.log`)),
+      await startServer(
+        variant,
+        [...profiled, ...entry(mode, 'src/main.ts')],
+        env,
+        await freePort(),
+        path.join(outDir, `${stamp}-${variant}.log`),
+      ),
     );
   }
   const baseline = await startServer(
@@ -237,6 +252,15 @@ async function main(): Promise<void> {
       say(`\nAPI CPU profile (${path.join(profileDir, file)}):\n${profile}`);
     }
   }
+  let variantProfile: string | undefined;
+  if (profiledVariant) {
+    const dir = `${profileDir}-${profiledVariant}`;
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) {
+      variantProfile = summarizeProfile(path.join(dir, file));
+      say(`\n${profiledVariant} CPU profile (${path.join(dir, file)}):\n${variantProfile}`);
+    }
+  }
 
   const contentResults = await content();
   const runResults = await runs();
@@ -283,6 +307,7 @@ async function main(): Promise<void> {
         apiShutdown: apiStop,
         targets: checks,
         profile,
+        variantProfile: profiledVariant ? { variant: profiledVariant, summary: variantProfile } : undefined,
         content: contentResults,
         runs: runResults,
       },

@@ -3,36 +3,13 @@
  * class, and idempotent replays. Mounted first in createApp, so every request is counted,
  * including the ones answered before routing (401, 413, 415, 429), which have no route.
  */
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import { collectProcessMetrics, httpDuration, httpInFlight, httpRequests, idempotencyReplays } from './metrics';
 import { observePool } from './db-metrics';
-import { mountedRoutes } from '../api/mounted-routes';
-
-/** The route label of a request that no route answered (404s, and answers given before routing). */
-export const UNMATCHED_ROUTE = 'unmatched';
+import { routeTemplate } from './route-template';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-
-const templates = new WeakMap<object, string>();
-
-/**
- * The template of the route that answered (`/api/v1/recordings/:id`), never the raw path.
- * req.route is the Route object, whose own path lacks the mount paths of the routers above it
- * (and req.baseUrl no longer has them once an error has left those routers), so the full
- * template is looked up among the app's mounted routes, walked once.
- */
-function routeTemplate(req: Request): string {
-  const route: unknown = req.route;
-  if (!route || typeof route !== 'object') return UNMATCHED_ROUTE;
-  let template = templates.get(route);
-  if (template === undefined) {
-    for (const mounted of mountedRoutes(req.app)) templates.set(mounted.route, mounted.path);
-    template = templates.get(route) ?? UNMATCHED_ROUTE;
-    templates.set(route, template);
-  }
-  return template;
-}
 
 interface Series {
   requests: { inc(): void };

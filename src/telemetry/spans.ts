@@ -1,6 +1,6 @@
 /**
- * Spans of our own, through @opentelemetry/api only: without a started SDK the API's no-op
- * tracer makes them cost a few function calls and record nothing.
+ * Spans of our own, through @opentelemetry/api only: without a started SDK, or in a request
+ * whose trace is not sampled, they cost a look-up of the active span and record nothing.
  */
 import { SpanStatusCode, context, isSpanContextValid, trace, type Span } from '@opentelemetry/api';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -22,6 +22,8 @@ function endSpan(span: Span, err?: unknown): void {
  */
 export function traced(name: string, handler: RequestHandler): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
+    // A request whose trace is not sampled (or tracing off): a span would record nothing.
+    if (!trace.getActiveSpan()?.isRecording()) return handler(req, res, next);
     const parent = context.active();
     return tracer.startActiveSpan(name, (span) => {
       let ended = false;
