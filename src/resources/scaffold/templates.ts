@@ -1,0 +1,76 @@
+/**
+ * The two modules `npm run resource:new` writes for a table, from its plan (plan.ts): the model
+ * module (Zod schemas and field map, as src/models/session.model.ts) and the resource module
+ * (the descriptor, as src/resources/sessions.resource.ts). Prettier formats them afterwards.
+ * When the descriptor API changes, this is the one place to follow it.
+ */
+import type { Plan } from './plan';
+
+const docComment = (text: string): string => `/** ${text.replace(/\*\//g, '* /').replace(/\n/g, ' ')} */`;
+
+export function modelModule(plan: Plan): string {
+  const { names, input } = plan;
+  const helpers = [...new Set(input.flatMap((f) => f.helpers))].sort();
+  const enums = [...new Set(input.flatMap((f) => f.enums))].sort();
+  const imports = [
+    "import { z } from 'zod';",
+    ...(enums.length ? [`import { ${enums.join(', ')} } from '../generated/prisma/client';`] : []),
+    `import { ${[...helpers, 'type FieldMap', 'fieldsOf'].join(', ')} } from './fields';`,
+  ];
+  const sortable = plan.sortable.map((f) => `'${f}'`).join(', ');
+  return [
+    ...imports,
+    '',
+    docComment(
+      plan.documentation ?? `${/^[aeiou]/.test(names.label) ? 'An' : 'A'} ${names.label} (model ${names.model} in prisma/schema.prisma).`,
+    ),
+    `export const ${names.camel}Fields: FieldMap = fieldsOf('${names.model}', { sortable: [${sortable}] });`,
+    '',
+    `export const ${names.camel}Create = z`,
+    '  .object({',
+    ...input.map((f) => `    ${f.name}: ${f.zod},`),
+    '  })',
+    '  .strict();',
+    '',
+    `export const ${names.camel}Update = ${names.camel}Create.partial().strict();`,
+    '',
+    `export type ${names.pascal}Create = z.infer<typeof ${names.camel}Create>;`,
+    `export type ${names.pascal}Update = z.infer<typeof ${names.camel}Update>;`,
+    '',
+  ].join('\n');
+}
+
+function summary(plan: Plan): string {
+  const plural = plan.names.resource.replace(/-/g, ' ');
+  const capital = plural[0]?.toUpperCase() + plural.slice(1);
+  if (plan.ownership === 'owned') return `${capital}: members see and change their own, admins all.`;
+  if (!plan.adminOnlyWrites) return `${capital}: every signed-in user reads them all; owners (and admins) change them.`;
+  return `${capital}: every signed-in user reads them all; only admins create, change and delete them.`;
+}
+
+export function resourceModule(plan: Plan): string {
+  const { names } = plan;
+  const relations = Object.entries(plan.relations).map(([name, resource]) => `${name}: { resource: '${resource}' }`);
+  return [
+    `import { ${names.camel}Create, ${names.camel}Fields, ${names.camel}Update } from '../models/${names.modelFile}';`,
+    "import type { Delegate, ResourceDescriptor } from './descriptor';",
+    '',
+    docComment(summary(plan)),
+    `export const ${names.constant}: ResourceDescriptor = {`,
+    `  name: '${names.resource}',`,
+    `  label: '${names.label}',`,
+    `  entityType: '${names.entityType}',`,
+    `  model: '${names.model}',`,
+    `  delegate: (db) => db.${names.delegate} as unknown as Delegate,`,
+    `  fields: ${names.camel}Fields,`,
+    `  ownership: '${plan.ownership}',`,
+    ...(plan.adminOnlyWrites ? ['  // No column names a user: no member owns a row, so only admins write.'] : []),
+    `  ownerField: '${plan.ownerField}',`,
+    ...(plan.adminOnlyWrites ? ['  adminOnlyCreate: true,', '  adminOnlyDelete: true,'] : []),
+    ...(relations.length ? [`  relations: { ${relations.join(', ')} },`] : []),
+    `  create: ${names.camel}Create,`,
+    `  update: ${names.camel}Update,`,
+    '};',
+    '',
+  ].join('\n');
+}
