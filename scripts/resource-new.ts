@@ -71,14 +71,19 @@ run(async () => {
   const { descriptors } = await import('../src/resources/registry');
   const served = descriptors.find((d) => d.model === model);
   if (served) throw new Error(`${model} is served already, by the resource ${served.name}`);
+  const { buildOpenApiDocument } = await import('../src/api/openapi');
+  if (buildOpenApiDocument().paths?.[`/api/v1/${names.resource}`]) {
+    throw new Error(`/api/v1/${names.resource} is served already (see docs/openapi.json): rename the model or serve it by hand`);
+  }
   const plan = planResource(readModelsMeta(METADATA), model, (m) => descriptors.find((d) => d.model === m)?.name);
 
   const [modelFile, resourceFile] = files as [string, string];
   await writeFormatted(modelFile, modelModule(plan));
   await writeFormatted(resourceFile, resourceModule(plan));
   await writeFormatted(REGISTRY, addToRegistry(readFileSync(REGISTRY, 'utf8'), names));
-  const audit = addEntityType(readFileSync(AUDIT, 'utf8'), names);
-  if (audit !== undefined) await writeFormatted(AUDIT, audit);
+  const audit = readFileSync(AUDIT, 'utf8');
+  const withEntity = addEntityType(audit, names);
+  if (withEntity !== undefined && withEntity !== audit) await writeFormatted(AUDIT, withEntity);
 
   logger.info('writing the API docs (npm run docs)');
   // A process of its own: this one has loaded the registry as it was before.

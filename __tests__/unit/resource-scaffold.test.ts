@@ -115,6 +115,27 @@ describe('resource:new plan', () => {
     expect(resourceModule(plan)).toMatch(/ownerField: 'id',\n {2}adminOnlyCreate: true,\n {2}adminOnlyDelete: true,/);
   });
 
+  it('when the client chooses the id, then create requires it and update cannot change it', () => {
+    const plan = planResource(meta({ id: field({ id: true, nativeType: 'Uuid' }), name: field() }), 'SensorKit', resourceOf);
+    expect(plan.input.map((f) => `${f.name}: ${f.zod}`)).toEqual(['id: z.uuid()', 'name: text(255)']);
+    expect(modelModule(plan)).toContain('export const sensorKitUpdate = sensorKitCreate.omit({ id: true }).partial().strict();');
+  });
+
+  it('when the model has a long documentation comment, then the model module wraps it', () => {
+    const plan = planResource(meta({ id: uuidId }), 'SensorKit', resourceOf);
+    const long = 'A kit of sensors. '.repeat(12).trim();
+    const lines = modelModule({ ...plan, documentation: long }).split('\n');
+    const comment = lines.slice(lines.indexOf('/**'), lines.indexOf(' */') + 1);
+    expect(comment.length).toBeGreaterThan(3);
+    expect(Math.max(...comment.map((l) => l.length))).toBeLessThanOrEqual(100);
+    expect(
+      comment
+        .slice(1, -1)
+        .map((l) => l.slice(3))
+        .join(' '),
+    ).toBe(long);
+  });
+
   it('when the primary key is not a UUID named id, then there is no plan, and the reason', () => {
     expect(() => planResource(meta({ id: field({ id: true, type: 'Int' }) }), 'SensorKit', resourceOf)).toThrow(
       /needs a UUID primary key named id/,

@@ -104,7 +104,8 @@ function valueSchema(f: FieldMeta): Omit<InputField, 'name'> | undefined {
 
 /** Set by the database or by the service: never in a request body. */
 function serverSet(name: string, f: FieldMeta, ownerField: string): boolean {
-  return (f.id && f.hasDefault) || f.updatedAt || (name === 'createdAt' && f.hasDefault) || name === ownerField;
+  // An owner field of 'id' says "no owner column" (or the user row itself): the id is no owner's.
+  return (f.id && f.hasDefault) || f.updatedAt || (name === 'createdAt' && f.hasDefault) || (name === ownerField && name !== 'id');
 }
 
 function inputFields(model: ModelMeta, ownerField: string, decisions: string[]): InputField[] {

@@ -6,7 +6,17 @@
  */
 import type { Plan } from './plan';
 
-const docComment = (text: string): string => `/** ${text.replace(/\*\//g, '* /').replace(/\n/g, ' ')} */`;
+/** A JSDoc comment, wrapped at about 100 characters. */
+function docComment(text: string): string {
+  const words = text.replace(/\*\//g, '* /').split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  for (const word of words) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + word.length < 96) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines.length === 1 ? `/** ${lines[0]} */` : ['/**', ...lines.map((l) => ` * ${l}`), ' */'].join('\n');
+}
 
 export function modelModule(plan: Plan): string {
   const { names, input } = plan;
@@ -32,7 +42,8 @@ export function modelModule(plan: Plan): string {
     '  })',
     '  .strict();',
     '',
-    `export const ${names.camel}Update = ${names.camel}Create.partial().strict();`,
+    // A client-chosen id is given once, at create.
+    `export const ${names.camel}Update = ${names.camel}Create${input.some((f) => f.name === 'id') ? '.omit({ id: true })' : ''}.partial().strict();`,
     '',
     `export type ${names.pascal}Create = z.infer<typeof ${names.camel}Create>;`,
     `export type ${names.pascal}Update = z.infer<typeof ${names.camel}Update>;`,
