@@ -26,8 +26,6 @@ export interface Names {
   label: string;
   /** The event log's entityType, e.g. devicemodel (as 'apikey' for ApiKey) */
   entityType: string;
-  /** The Prisma Client delegate, e.g. deviceModel (db.deviceModel) */
-  delegate: string;
 }
 
 export function namesOf(model: string): Names {
@@ -44,7 +42,6 @@ export function namesOf(model: string): Names {
     pascal: model,
     label: words.join(' '),
     entityType: words.join(''),
-    delegate: model[0]?.toLowerCase() + model.slice(1),
   };
 }
 
@@ -171,6 +168,11 @@ export function planResource(meta: ModelsMeta, model: string, resourceOfModel: (
       decisions.push(
         `${r.fields.join(', ')} references ${r.model}: decide whether the referenced row must belong to the same owner (a beforeCreate/beforeUpdate hook; see src/resources/recordings.resource.ts)`,
       );
+      if (resource && r.fields.length === 1) {
+        decisions.push(
+          `to serve it also as /${resource}/{id}/${names.resource}, add parent: { resource: '${resource}', foreignKey: '${r.fields[0]}' }`,
+        );
+      }
     }
   }
   decisions.push(

@@ -1,7 +1,7 @@
 /**
  * The two modules `npm run resource:new` writes for a table, from its plan (plan.ts): the model
  * module (Zod schemas and field map, as src/models/session.model.ts) and the resource module
- * (the descriptor, as src/resources/sessions.resource.ts). Prettier formats them afterwards.
+ * (the descriptor, defineResource as in src/resources/sessions.resource.ts). Prettier formats them afterwards.
  * When the descriptor API changes, this is the one place to follow it.
  */
 import type { Plan } from './plan';
@@ -64,15 +64,14 @@ export function resourceModule(plan: Plan): string {
   const relations = Object.entries(plan.relations).map(([name, resource]) => `${name}: { resource: '${resource}' }`);
   return [
     `import { ${names.camel}Create, ${names.camel}Fields, ${names.camel}Update } from '../models/${names.modelFile}';`,
-    "import type { Delegate, ResourceDescriptor } from './descriptor';",
+    "import { defineResource } from './descriptor';",
     '',
     docComment(summary(plan)),
-    `export const ${names.constant}: ResourceDescriptor = {`,
+    `export const ${names.constant} = defineResource({`,
     `  name: '${names.resource}',`,
     `  label: '${names.label}',`,
     `  entityType: '${names.entityType}',`,
     `  model: '${names.model}',`,
-    `  delegate: (db) => db.${names.delegate} as unknown as Delegate,`,
     `  fields: ${names.camel}Fields,`,
     `  ownership: '${plan.ownership}',`,
     ...(plan.adminOnlyWrites ? ['  // No column names a user: no member owns a row, so only admins write.'] : []),
@@ -81,7 +80,7 @@ export function resourceModule(plan: Plan): string {
     ...(relations.length ? [`  relations: { ${relations.join(', ')} },`] : []),
     `  create: ${names.camel}Create,`,
     `  update: ${names.camel}Update,`,
-    '};',
+    '});',
     '',
   ].join('\n');
 }
