@@ -131,9 +131,9 @@ describeExternal('adding a table: migrate:dev, resource:new, npm start', () => {
     const again = await npmRun(dir, ['resource:new', '--', 'Device'], env);
     expect(again.code).toBe(1);
     expect(again.output).toContain('refusing to overwrite src/models/device.model.ts and src/resources/devices.resource.ts');
-    const missing = await npmRun(dir, ['resource:new', '--', 'Gadget'], env);
+    const missing = await npmRun(dir, ['resource:new', '--', 'Widget'], env);
     expect(missing.code).toBe(1);
-    expect(missing.output).toContain('prisma/schema.prisma has no model Gadget');
+    expect(missing.output).toContain('prisma/schema.prisma has no model Widget');
   }, 120_000);
 
   it('when the service starts, then devices are created, listed, changed with If-Match and deleted, each in the event log', async () => {
@@ -202,4 +202,19 @@ describeExternal('adding a table: migrate:dev, resource:new, npm start', () => {
     ]);
     expect(events.body.data[1]?.changes).toEqual({ before: { name: 'Headset' }, after: { name: 'EEG headset' } });
   }, 300_000);
+
+  it('when the model is new to the generated metadata and names no owner, then resource:new generates it first and makes writes admin-only', async () => {
+    appendFileSync(
+      path.join(dir, 'prisma', 'schema.prisma'),
+      '\nmodel Gadget {\n  id   String @id @default(uuid(7)) @db.Uuid\n  name String\n}\n',
+    );
+    const scaffolded = await npmRun(dir, ['resource:new', '--', 'Gadget'], env);
+    expectSuccess(scaffolded);
+    expect(scaffolded.output).toContain('Gadget is new to the model metadata: generating it');
+    expect(scaffolded.output).toContain('no relation to User names an owner');
+    expect(readFileSync(path.join(dir, 'src', 'models', 'generated', 'schema.ts'), 'utf8')).toContain('"Gadget": {');
+    expect(readFileSync(path.join(dir, 'src', 'resources', 'gadgets.resource.ts'), 'utf8')).toMatch(
+      /ownership: 'sharedRead',[^}]*ownerField: 'id',\s+adminOnlyCreate: true,\s+adminOnlyDelete: true,/,
+    );
+  }, 120_000);
 });
