@@ -2,9 +2,9 @@
  * npm run resource:new -- <Model> — serves a table that prisma/schema.prisma has (and a migration
  * created: npm run migrate:dev). It writes src/models/<model>.model.ts and
  * src/resources/<models>.resource.ts from the model's generated metadata (regenerated first if
- * the model is new to it), registers the descriptor in src/resources/registry.ts (and the
- * EntityType union while that is hand-written), formats them, regenerates the API docs, and
- * prints what the developer must decide. Refuses when the model is missing or the files exist.
+ * the model is new to it), registers the descriptor in src/resources/registry.ts, formats them,
+ * regenerates the API docs, and prints what the developer must decide. Refuses when the model is
+ * missing or has no primary key id, when it or its URL is served already, or the files exist.
  * Plan and templates: src/resources/scaffold/.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import { logger } from '../src/core/logging';
 import { PROJECT_ROOT } from '../src/core/paths';
 import { readModelsMeta } from '../src/db/migrate/model-changes';
 import { generate, SCHEMA_PATH } from '../src/db/prisma-generate';
-import { addEntityType, addToRegistry } from '../src/resources/scaffold/lists';
+import { addToRegistry } from '../src/resources/scaffold/lists';
 import { namesOf, planResource } from '../src/resources/scaffold/plan';
 import { modelModule, resourceModule } from '../src/resources/scaffold/templates';
 import { run } from './cli';
@@ -24,7 +24,6 @@ import { run } from './cli';
 const USAGE = 'usage: npm run resource:new -- <Model>   (a model of prisma/schema.prisma, e.g. Device)';
 const METADATA = path.join(PROJECT_ROOT, 'src', 'models', 'generated', 'schema.ts');
 const REGISTRY = path.join(PROJECT_ROOT, 'src', 'resources', 'registry.ts');
-const AUDIT = path.join(PROJECT_ROOT, 'src', 'resources', 'audit.ts');
 
 const relative = (file: string): string => path.relative(PROJECT_ROOT, file);
 
@@ -50,11 +49,8 @@ async function writeFormatted(file: string, text: string): Promise<void> {
 
 run(async () => {
   const model = modelArgument();
-  const block = schemaBlock(model);
-  if (!block) throw new Error(`prisma/schema.prisma has no model ${model}: add it, then npm run migrate:dev -- --name add_<table>`);
-  if (/^\s*@@map\(/m.test(block)) {
-    throw new Error(`${model} has @@map: the row locks in src/resources/service.ts need the table to be named as the model`);
-  }
+  if (!schemaBlock(model))
+    throw new Error(`prisma/schema.prisma has no model ${model}: add it, then npm run migrate:dev -- --name add_<table>`);
   const names = namesOf(model);
   const files = [
     path.join(PROJECT_ROOT, 'src', 'models', `${names.modelFile}.ts`),
@@ -81,9 +77,6 @@ run(async () => {
   await writeFormatted(modelFile, modelModule(plan));
   await writeFormatted(resourceFile, resourceModule(plan));
   await writeFormatted(REGISTRY, addToRegistry(readFileSync(REGISTRY, 'utf8'), names));
-  const audit = readFileSync(AUDIT, 'utf8');
-  const withEntity = addEntityType(audit, names);
-  if (withEntity !== undefined && withEntity !== audit) await writeFormatted(AUDIT, withEntity);
 
   logger.info('writing the API docs (npm run docs)');
   // A process of its own: this one has loaded the registry as it was before.

@@ -6,7 +6,7 @@ import { readModelsMeta, type FieldMeta, type ModelsMeta } from '../../src/db/mi
 import { algoCreate } from '../../src/models/algo.model';
 import { sessionCreate } from '../../src/models/session.model';
 import { descriptors } from '../../src/resources/registry';
-import { addEntityType, addToRegistry } from '../../src/resources/scaffold/lists';
+import { addToRegistry } from '../../src/resources/scaffold/lists';
 import { namesOf, planResource } from '../../src/resources/scaffold/plan';
 import { modelModule, resourceModule } from '../../src/resources/scaffold/templates';
 
@@ -135,9 +135,16 @@ describe('resource:new plan', () => {
     ).toBe(long);
   });
 
-  it('when the primary key is not a UUID named id, then there is no plan, and the reason', () => {
-    expect(() => planResource(meta({ id: field({ id: true, type: 'Int' }) }), 'SensorKit', resourceOf)).toThrow(
-      /needs a UUID primary key named id/,
+  it('when the primary key is an integer or text, then a generated one is no input and a chosen one is', () => {
+    const serial = planResource(meta({ id: field({ id: true, type: 'Int', hasDefault: true }), name: field() }), 'SensorKit', resourceOf);
+    expect(serial.input.map((f) => f.name)).toEqual(['name']);
+    const chosen = planResource(meta({ id: field({ id: true }), name: field() }), 'SensorKit', resourceOf);
+    expect(chosen.input.map((f) => `${f.name}: ${f.zod}`)).toEqual(['id: text(255)', 'name: text(255)']);
+  });
+
+  it('when there is no primary key named id, or no such model, then there is no plan, and the reason', () => {
+    expect(() => planResource(meta({ id: field(), code: field({ id: true }) }), 'SensorKit', resourceOf)).toThrow(
+      /needs a single-column primary key named id/,
     );
     expect(() => planResource(meta({ id: uuidId }), 'Nothing', resourceOf)).toThrow(/no model Nothing/);
   });
@@ -161,7 +168,6 @@ describe('resource:new plan', () => {
 describe('resource:new list edits', () => {
   const names = namesOf('SensorKit');
   const registry = readFileSync(path.join(ROOT, 'src', 'resources', 'registry.ts'), 'utf8');
-  const audit = readFileSync(path.join(ROOT, 'src', 'resources', 'audit.ts'), 'utf8');
 
   it('when the registry lists its descriptors, then the new one is imported after the others and appended', () => {
     const edited = addToRegistry(registry, names);
@@ -174,14 +180,5 @@ describe('resource:new list edits', () => {
     expect(() => addToRegistry('export const descriptors = build();\n', names)).toThrow(
       /add `import \{ sensorKits \} .*` and sensorKits to `descriptors` by hand/,
     );
-  });
-
-  it('when EntityType is a list of literals, then the new entity type joins it; when it is derived, there is nothing to add', () => {
-    const listed = "import x from 'y';\n\nexport type EntityType = 'user' | 'session' | 'run';\n";
-    expect(addEntityType(listed, names)).toBe("import x from 'y';\n\nexport type EntityType = 'user' | 'session' | 'run' | 'sensorkit';\n");
-    expect(addEntityType(listed, namesOf('Session'))).toBe(listed);
-    // As src/resources/audit.ts has it now: derived from the registry.
-    expect(audit).toMatch(/^export type EntityType = /m);
-    expect(addEntityType(audit, names)).toBeUndefined();
   });
 });

@@ -1,8 +1,7 @@
 /**
- * The hand-written lists a new table joins, edited as text by `npm run resource:new`:
- * the registry (src/resources/registry.ts) and, while it is still a list of literals, the
- * `EntityType` union (src/resources/audit.ts). Each edit fails with what to add by hand when
- * the file no longer has the shape it expects.
+ * The one hand-written list a new table joins, the registry (src/resources/registry.ts), edited
+ * as text by `npm run resource:new`; everything else that lists resources derives from it. The
+ * edit fails with what to add by hand when the file no longer has the shape it expects.
  */
 import type { Names } from './plan';
 
@@ -18,15 +17,4 @@ export function addToRegistry(source: string, names: Names): string {
   const items = (list[2] as string).replace(/,?\s*$/, '');
   const withItem = source.replace(list[0], `${list[1]}${items}, ${names.constant}${list[3]}`);
   return `${withItem.slice(0, at)}\n${importLine}${withItem.slice(at)}`;
-}
-
-/**
- * audit.ts with the new entity type in the `EntityType` union, when that is a list of string
- * literals; undefined when it is not (derived from the registry: nothing to add).
- */
-export function addEntityType(source: string, names: Names): string | undefined {
-  const union = /^export type EntityType =((?:\s*\|?\s*'[\w-]+')+)\s*;/m.exec(source);
-  if (!union) return undefined;
-  if (new RegExp(`'${names.entityType}'`).test(union[1] as string)) return source;
-  return source.replace(union[0], `export type EntityType =${union[1]} | '${names.entityType}';`);
 }

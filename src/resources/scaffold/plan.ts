@@ -145,11 +145,8 @@ function ownershipDecision(label: string, p: Pick<Plan, 'ownership' | 'ownerFiel
 export function planResource(meta: ModelsMeta, model: string, resourceOfModel: (model: string) => string | undefined): Plan {
   const m = meta.models[model];
   if (!m) throw new Error(`no model ${model} in the generated model metadata`);
-  const id = m.fields.id;
-  if (!id?.id || id.type !== 'String' || id.nativeType !== 'Uuid') {
-    throw new Error(
-      `${model} needs a UUID primary key named id (\`id String @id @default(uuid(7)) @db.Uuid\`): the row locks in src/resources/service.ts rely on it`,
-    );
+  if (!m.fields.id?.id) {
+    throw new Error(`${model} needs a single-column primary key named id (UUID, integer or text): the generic machinery finds rows by it`);
   }
   const names = namesOf(model);
   const owner = ownershipOf(m);
@@ -183,7 +180,7 @@ export function planResource(meta: ModelsMeta, model: string, resourceOfModel: (
   }
   decisions.push(`rules of the table (checks across fields, other rows): hooks in src/resources/${names.resourceFile}.ts`);
   decisions.push(
-    `exercise its operations in __tests__/api/openapi-contract.test.ts, which fails while a documented operation was never answered with a success`,
+    `create a ${names.label} in __tests__/api/openapi-contract.test.ts and exercise its writes there: that file reads every registered resource, and fails while a documented operation was never answered with a success`,
   );
   return { names, documentation: m.documentation, input, sortable, relations, ...owner, decisions };
 }
