@@ -98,17 +98,23 @@ describe('model changes', () => {
     id: false,
     unique: false,
     hasDefault: false,
+    updatedAt: false,
+    documentation: null,
   };
   const before: ModelsMeta = {
-    models: { User: { fields: { id: { ...field, id: true }, name: field }, relations: {} } },
+    models: { User: { documentation: null, fields: { id: { ...field, id: true }, name: field }, relations: {} } },
     enums: { Role: ['ADMIN', 'MEMBER'] },
   };
 
   it('when fields, models and enum values change, then each change is one line', () => {
     const after: ModelsMeta = {
       models: {
-        User: { fields: { id: { ...field, id: true }, name: { ...field, required: false }, nick: field }, relations: {} },
-        Device: { fields: { id: { ...field, id: true } }, relations: {} },
+        User: {
+          documentation: null,
+          fields: { id: { ...field, id: true }, name: { ...field, required: false }, nick: field },
+          relations: {},
+        },
+        Device: { documentation: null, fields: { id: { ...field, id: true } }, relations: {} },
       },
       enums: { Role: ['ADMIN', 'MEMBER', 'GUEST'] },
     };

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 
-interface FieldMeta {
+export interface FieldMeta {
   kind: string;
   type: string;
   nativeType: string | null;
@@ -14,9 +14,23 @@ interface FieldMeta {
   id: boolean;
   unique: boolean;
   hasDefault: boolean;
+  updatedAt: boolean;
+  documentation: string | null;
+}
+export interface RelationMeta {
+  model: string;
+  list: boolean;
+  required: boolean;
+  /** The foreign-key fields on this side (none on the side of the back relation). */
+  fields: string[];
+}
+export interface ModelMeta {
+  documentation: string | null;
+  fields: Record<string, FieldMeta>;
+  relations: Record<string, RelationMeta>;
 }
 export interface ModelsMeta {
-  models: Record<string, { fields: Record<string, FieldMeta>; relations: Record<string, { model: string; list: boolean }> }>;
+  models: Record<string, ModelMeta>;
   enums: Record<string, string[]>;
 }
 
