@@ -16,26 +16,29 @@ import { ROOT, startService, type Started } from '../support/process';
  */
 const describeExternal = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 
+// An integer id and mapped table and column names, so that every path the new resource takes —
+// the raw SQL row lock of PATCH and DELETE among them — runs on names other than the model's.
 const DEVICE = `
 /// A device that records: a headset, a microphone, a wristband.
 model Device {
-  id        String   @id @default(uuid(7)) @db.Uuid
-  userId    String   @db.Uuid
+  id        Int      @id @default(autoincrement())
+  userId    String   @map("owner_id") @db.Uuid
   name      String
-  serial    String   @unique
-  createdAt DateTime @default(now()) @db.Timestamptz(3)
-  updatedAt DateTime @updatedAt @db.Timestamptz(3)
+  serial    String   @unique @map("serial_number")
+  createdAt DateTime @default(now()) @map("created_at") @db.Timestamptz(3)
+  updatedAt DateTime @updatedAt @map("updated_at") @db.Timestamptz(3)
 
   user User @relation(fields: [userId], references: [id], onDelete: Restrict)
 
   @@index([userId, createdAt, id])
   @@index([createdAt, id])
   @@index([name, id])
+  @@map("devices")
 }
 `;
 
 interface Device {
-  id: string;
+  id: number;
   userId: string;
   name: string;
   serial: string;
@@ -181,6 +184,8 @@ describeExternal('adding a table: migrate:dev, resource:new, npm start', () => {
     expect(listed.body.data.map((d) => d.serial)).toEqual(['HS-0001']);
 
     const id = created.body.id;
+    expect(id).toEqual(expect.any(Number));
+    expect((await call('GET', `/api/v1/devices/not-a-number`, undefined, auth)).status).toBe(400);
     expect((await call('PATCH', `/api/v1/devices/${id}`, { name: 'Old' }, { ...auth, 'If-Match': '"stale"' })).status).toBe(412);
     const changed = await call('PATCH', `/api/v1/devices/${id}`, { name: 'EEG headset' }, { ...auth, 'If-Match': created.etag as string });
     expect(changed.status).toBe(200);
