@@ -1,6 +1,6 @@
 /**
- * npm run migrate:dev [-- --name <change>] [--create-only] … — `prisma migrate dev` on the
- * configured database (DATABASE_URL, or the embedded server, started for the duration if it was
+ * npm run migrate:dev [-- --name <change>] [--create-only] … — applies pending migrations, then
+ * `prisma migrate dev` on the configured database (DATABASE_URL, or the embedded server, started for the duration if it was
  * not running), then a down.sql beside each migration.sql it created (src/db/migrate/down-sql.ts),
  * so that `npm run migrate:rollback` can undo it, then the project's generate (Prisma 7 client and
  * model metadata; 6.19's own generate is skipped). Every argument goes to `prisma migrate dev`.
@@ -12,7 +12,7 @@ import { logger } from '../src/core/logging';
 import { writeDownFiles } from '../src/db/migrate/down-sql';
 import { downFile } from '../src/db/migrate/history';
 import { prismaPaths } from '../src/db/migrate/paths';
-import { listMigrations, runPrismaCli } from '../src/db/migrations';
+import { deployMigrations, listMigrations, runPrismaCli } from '../src/db/migrations';
 import { generate } from '../src/db/prisma-generate';
 import { withTarget } from '../src/db/open';
 import { run, scriptConfig } from './cli';
@@ -27,6 +27,10 @@ run(async () => {
     config,
     async (target) => {
       const before = new Set(listMigrations(paths.migrationsDir));
+      // Migrations not applied yet go in first, as npm start would apply them: Prisma 6.19's
+      // migrate dev, given pending migrations through a driver adapter, fails with "shadow DB
+      // must be provided through an external factory" instead of applying them itself.
+      await deployMigrations(target.url, paths.cliArgs);
       // Prisma 6.19's migrate dev would generate a 6.19 client over the application's 7.10 one.
       const skip = args.includes('--skip-generate') ? [] : ['--skip-generate'];
       await runPrismaCli(['migrate', 'dev', ...args, ...skip], target.url, { interactive: true });
