@@ -252,6 +252,11 @@ describe('database metrics', () => {
     expect(operationOf('WITH a AS (SELECT 1) SELECT * FROM a')).toBe('WITH');
     expect(operationOf('VACUUM "User"')).toBe('OTHER');
     expect(operationOf(undefined)).toBe('OTHER');
+    expect(operationOf('\n\tSavepoint s1')).toBe('SAVEPOINT');
+    expect(operationOf('SAVEPOINTS')).toBe('OTHER');
+    expect(operationOf('BEGINNING')).toBe('OTHER');
+    expect(operationOf('begin;')).toBe('BEGIN');
+    expect(operationOf('')).toBe('OTHER');
   });
 });
 

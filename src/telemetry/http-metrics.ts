@@ -3,7 +3,7 @@
  * class, and idempotent replays. Mounted first in createApp, so every request is counted,
  * including the ones answered before routing (401, 413, 415, 429), which have no route.
  */
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { Pool } from 'pg';
 import { collectProcessMetrics, httpDuration, httpInFlight, httpRequests, idempotencyReplays } from './metrics';
 import { observePool } from './db-metrics';
@@ -28,6 +28,28 @@ function seriesOf(method: string, route: string, statusClass: string): Series {
   return found;
 }
 
+const STARTED = Symbol('metrics.started');
+type Timed = Response & { [STARTED]?: number };
+
+/**
+ * 'close' of a response: one function for every request (no closure per request), reading the
+ * start time the middleware left on the response. 'close' follows 'finish' when the answer was
+ * sent, and comes alone when the client went away first.
+ */
+function onClose(this: Timed): void {
+  httpInFlight.dec();
+  const { req } = this;
+  const { requests, duration } = seriesOf(
+    METHODS.has(req.method) ? req.method : 'OTHER',
+    routeTemplate(req),
+    // A client that went away before the answer: no status was sent.
+    this.headersSent ? `${Math.floor(this.statusCode / 100)}xx` : 'aborted',
+  );
+  requests.inc();
+  duration.observe((performance.now() - (this[STARTED] ?? 0)) / 1e3);
+  if (this.getHeader('idempotent-replayed') === 'true') idempotencyReplays.inc();
+}
+
 /**
  * The middleware; it also starts the pool gauges for this database and the process collectors
  * (event-loop lag, memory, CPU, GC), once per process.
@@ -35,23 +57,10 @@ function seriesOf(method: string, route: string, statusClass: string): Series {
 export function requestMetrics(pool: Pool): RequestHandler {
   collectProcessMetrics();
   observePool(pool);
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
+  return (_req, res, next) => {
+    (res as Timed)[STARTED] = performance.now();
     httpInFlight.inc();
-    // One listener: 'close' follows 'finish' when the answer was sent, and comes alone when the
-    // client went away first.
-    res.once('close', () => {
-      httpInFlight.dec();
-      const { requests, duration } = seriesOf(
-        METHODS.has(req.method) ? req.method : 'OTHER',
-        routeTemplate(req),
-        // A client that went away before the answer: no status was sent.
-        res.headersSent ? `${Math.floor(res.statusCode / 100)}xx` : 'aborted',
-      );
-      requests.inc();
-      duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      if (res.getHeader('idempotent-replayed') === 'true') idempotencyReplays.inc();
-    });
+    res.on('close', onClose);
     next();
   };
 }
