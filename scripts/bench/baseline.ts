@@ -2,35 +2,25 @@
  * The bench's floor: the same operations as the API on the same rows, with Node's `http`
  * and `pg` only (no framework, no ORM, no validation library). It does the work the API must do
  * and nothing else: the token lookup by hash (revoked/expired/disabled checks), the owner filter,
- * the same JSON (BigInt as strings, ISO dates, same field order), ETag, X-Request-Id and, on
- * create, the session check plus the row and its event-log row in one transaction.
+ * the same JSON (BigInt as strings, ISO dates, same field order), ETag, X-Request-Id, and the
+ * writes of scripts/bench/baseline-writes.ts: a create (with or without an Idempotency-Key) and a
+ * PATCH with If-Match, each in one transaction with its event-log row. Tables and columns are
+ * named from the model metadata (src/db/sql-names.ts).
  *
  *   BENCH_DATABASE_URL=… PORT=… node --require tsx/cjs scripts/bench/baseline.ts
  */
 import http from 'node:http';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { parsePgUrl } from '../../src/db/pg-url';
+import { benchNames } from './names';
+import { etagOf, recordingSql, writes, type Reply, type Row } from './baseline-writes';
 
-const COLUMNS = `id, "userId", "sessionId", name, modality, status, format, "sampleRateHz", "channelCount", "durationMs",
-  "sizeBytes", sha256, "storageUri", "recordedAt", metadata, "createdAt", "updatedAt"`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOKEN = /^bk_(login|api)_[A-Za-z0-9_-]{43}$/;
 const MODALITIES = new Set(['EEG', 'ECG', 'EMG', 'AUDIO', 'VIDEO', 'IMU', 'OTHER']);
 const STATUSES = new Set(['PENDING', 'READY', 'FAILED', 'ARCHIVED']);
-
-type Row = Record<string, unknown>;
-
-function uuidv7(): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(Date.now(), 0, 6);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x70;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-const etagOf = (json: string): string => `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
+const KEY = /^[\x21-\x7e]{1,255}$/;
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const json = JSON.stringify(body);
@@ -65,8 +55,35 @@ function validCreate(b: unknown): b is Row {
   );
 }
 
+/** A PATCH body of the bench: a name and/or a status, nothing else. */
+function validPatch(b: unknown): b is { name?: string; status?: string } {
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return false;
+  const r = b as Row;
+  return (
+    Object.keys(r).length > 0 &&
+    Object.keys(r).every((f) => f === 'name' || f === 'status') &&
+    (r.name === undefined || (typeof r.name === 'string' && r.name.length > 0 && r.name.length <= 255)) &&
+    (r.status === undefined || (typeof r.status === 'string' && STATUSES.has(r.status)))
+  );
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // not valid JSON: the validity checks answer 400
+  }
+}
+
 export function startBaseline(url: string, port: number, poolSize: number): http.Server {
   const pool = new pg.Pool({ ...parsePgUrl(url).config, max: poolSize, application_name: 'backendapi-bench-baseline' });
+  const names = benchNames(url);
+  const [K, U] = [names.table('ApiKey'), names.table('User')];
+  const [k, u] = [K.c, U.c];
+  const { R, columns } = recordingSql(names);
+  const r = R.c;
+  const write = writes(pool, names);
+  const reply = (res: http.ServerResponse, out: Reply): void => send(res, out.status, out.body, out.headers);
 
   async function principal(req: http.IncomingMessage): Promise<string | undefined> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
@@ -75,56 +92,12 @@ export function startBaseline(url: string, port: number, poolSize: number): http
       .update(match[1] as string, 'utf8')
       .digest('hex');
     const { rows } = await pool.query<{ userId: string }>(
-      `SELECT k."userId" FROM "ApiKey" k JOIN "User" u ON u.id = k."userId"
-       WHERE k."tokenHash" = $1 AND k."revokedAt" IS NULL AND (k."expiresAt" IS NULL OR k."expiresAt" > now()) AND u."disabledAt" IS NULL`,
+      `SELECT k.${k.userId} AS "userId" FROM ${K.table} k JOIN ${U.table} u ON u.${u.id} = k.${k.userId}
+       WHERE k.${k.tokenHash} = $1 AND k.${k.revokedAt} IS NULL AND (k.${k.expiresAt} IS NULL OR k.${k.expiresAt} > now())
+         AND u.${u.disabledAt} IS NULL`,
       [hash],
     );
     return rows[0]?.userId;
-  }
-
-  async function create(res: http.ServerResponse, userId: string, body: Row): Promise<void> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      if (body.sessionId) {
-        const s = await client.query(`SELECT id FROM "Session" WHERE id = $1 AND "userId" = $2`, [body.sessionId, userId]);
-        if (!s.rowCount) {
-          await client.query('ROLLBACK');
-          return problem(res, 400, 'A recording must belong to a session of the same owner');
-        }
-      }
-      const { rows } = await client.query<Row>(
-        `INSERT INTO "Recording" (id, "userId", "sessionId", name, modality, status, format, "sampleRateHz", "channelCount", "durationMs",
-           "sizeBytes", metadata, "updatedAt")
-         VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $8, $9, $10, $11, now()) RETURNING ${COLUMNS}`,
-        [
-          uuidv7(),
-          userId,
-          body.sessionId ?? null,
-          body.name,
-          body.modality,
-          body.format,
-          body.sampleRateHz ?? null,
-          body.channelCount ?? null,
-          body.durationMs ?? null,
-          body.sizeBytes ?? null,
-          JSON.stringify(body.metadata ?? {}),
-        ],
-      );
-      const row = rows[0] as Row;
-      await client.query(
-        `INSERT INTO "EventLog" ("actorId", action, "entityType", "entityId", "requestId", changes) VALUES ($1, 'recording.created', 'recording', $2, $3, $4)`,
-        [userId, row.id, randomUUID(), JSON.stringify({ after: row })],
-      );
-      await client.query('COMMIT');
-      const json = JSON.stringify(row);
-      send(res, 201, row, { Location: `/api/v1/recordings/${String(row.id)}`, ETag: etagOf(json) });
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -135,7 +108,10 @@ export function startBaseline(url: string, port: number, poolSize: number): http
     const item = /^\/api\/v1\/recordings\/([^/]+)$/.exec(url.pathname);
     if (item && req.method === 'GET') {
       if (!UUID.test(item[1] as string)) return problem(res, 400, 'The id is not valid');
-      const { rows } = await pool.query<Row>(`SELECT ${COLUMNS} FROM "Recording" WHERE id = $1 AND "userId" = $2`, [item[1], userId]);
+      const { rows } = await pool.query<Row>(`SELECT ${columns} FROM ${R.table} WHERE ${r.id} = $1 AND ${r.userId} = $2`, [
+        item[1],
+        userId,
+      ]);
       if (!rows[0]) return problem(res, 404, 'No recording with this id');
       return send(res, 200, rows[0], { ETag: etagOf(JSON.stringify(rows[0])) });
     }
@@ -147,8 +123,8 @@ export function startBaseline(url: string, port: number, poolSize: number): http
       const byRecorded = url.searchParams.get('sort') === '-recordedAt';
       const sortKey = byRecorded ? 'recordedAt' : 'createdAt';
       const { rows } = await pool.query<Row>(
-        `SELECT ${COLUMNS} FROM "Recording" WHERE "userId" = $1 ${status ? 'AND status = $3::"RecordingStatus"' : ''}
-         ORDER BY ${byRecorded ? '"recordedAt" DESC NULLS LAST, id DESC' : '"createdAt" ASC, id ASC'} LIMIT $2`,
+        `SELECT ${columns} FROM ${R.table} WHERE ${r.userId} = $1 ${status ? `AND ${r.status} = $3::${names.enumType('RecordingStatus')}` : ''}
+         ORDER BY ${byRecorded ? `${r.recordedAt} DESC NULLS LAST, ${r.id} DESC` : `${r.createdAt} ASC, ${r.id} ASC`} LIMIT $2`,
         status ? [userId, limit + 1, status] : [userId, limit + 1],
       );
       const page = rows.slice(0, limit);
@@ -165,14 +141,19 @@ export function startBaseline(url: string, port: number, poolSize: number): http
       return send(res, 200, { data: page, page: { limit, nextCursor } }, headers);
     }
     if (url.pathname === '/api/v1/recordings' && req.method === 'POST') {
-      let body: unknown;
-      try {
-        body = JSON.parse(await readBody(req));
-      } catch {
-        return problem(res, 400, 'The request body is not valid JSON');
-      }
+      const text = await readBody(req);
+      const body = parseJson(text);
       if (!validCreate(body)) return problem(res, 400, 'The request body is not valid');
-      return create(res, userId, body);
+      const key = req.headers['idempotency-key'];
+      if (key === undefined) return reply(res, await write.create(userId, body));
+      if (typeof key !== 'string' || !KEY.test(key)) return problem(res, 400, 'The Idempotency-Key header is not valid');
+      return reply(res, await write.createOnce(userId, key, text, body));
+    }
+    if (item && req.method === 'PATCH') {
+      if (!UUID.test(item[1] as string)) return problem(res, 400, 'The id is not valid');
+      const body = parseJson(await readBody(req));
+      if (!validPatch(body)) return problem(res, 400, 'The request body is not valid');
+      return reply(res, await write.patch(userId, item[1] as string, req.headers['if-match'], body));
     }
     return problem(res, 404, 'No resource here');
   }

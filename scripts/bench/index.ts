@@ -3,7 +3,8 @@
  * database, same machine, same run. See docs/scaling.md for what it measured.
  *
  *   npm run bench -- [--duration 8] [--warmup 2] [--connections 8,32,128]
- *                    [--scenarios get-by-id,list-50,create-with-audit,content-transfer,content-concurrent,runs-throughput,runs-claim-empty]
+ *                    [--scenarios get-by-id,list-50,list-filtered,create-with-audit,create-idempotent,patch-if-match,
+ *                                 content-transfer,content-concurrent,runs-throughput,runs-claim-empty]
  *                    [--recordings 100000] [--users 200] [--content-size 1024] [--mode compiled|tsx] [--no-build] [--profile]
  *                    [--variants no-metrics,metrics,trace-100,trace-1] [--profile-variant trace-1] [--rounds 1] [--runs 4000]
  *
@@ -25,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad, SCENARIOS, type ScenarioName, type ScenarioData } from './load';
-import { combine, summarizeProfile, table, targets, type Measured, type Pair } from './report';
+import { combine, faultsOf, summarizeProfile, table, targets, type Measured, type Pair } from './report';
 import { migrate, recreateDatabase, seed } from './seed';
 import { apiEnv, compiledAvailable, entry, freePort, ROOT, startServer, type Server, type StartMode, type Stopped } from './servers';
 import { CONTENT_SCENARIOS, runContentBench, type ContentResults, type ContentScenario } from './content';
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
   const requested = opt('scenarios', [...SCENARIOS, ...CONTENT_SCENARIOS, ...RUN_SCENARIOS].join(',')).split(',');
   const known: string[] = [...SCENARIOS, ...CONTENT_SCENARIOS, ...RUN_SCENARIOS];
   if (requested.some((s) => !known.includes(s))) throw new Error(`--scenarios: one of ${known.join(', ')}`);
-  const scenarios = requested.filter((s): s is ScenarioName => (SCENARIOS as string[]).includes(s));
+  const scenarios = requested.filter((s): s is ScenarioName => (SCENARIOS as readonly string[]).includes(s));
   const contentScenarios = requested.filter((s): s is ContentScenario => (CONTENT_SCENARIOS as readonly string[]).includes(s));
   const runScenarios = requested.filter((s): s is RunScenario => (RUN_SCENARIOS as readonly string[]).includes(s));
   const variants = parseVariants(opt('variants', MAIN_VARIANT));
@@ -211,7 +212,8 @@ async function main(): Promise<void> {
             done++;
             const bar = '#'.repeat(Math.round((20 * done) / total)).padEnd(20, '.');
             say(
-              `[${bar}] ${done}/${total} ${scenario} c=${c} ${server.name}: ${r.requestsPerSec} req/s, p99 ${r.p99Ms} ms, ${r.errors + r.timeouts + r.non2xx} errors`,
+              `[${bar}] ${done}/${total} ${scenario} c=${c} ${server.name}: ${r.requestsPerSec} req/s, p99 ${r.p99Ms} ms, ${faultsOf(r)} errors` +
+                (r.preconditionFailed ? `, ${r.preconditionFailed} × 412` : ''),
             );
           }
           byRound.push(ran);

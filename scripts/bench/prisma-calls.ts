@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connectDatabase } from '../../src/db/connection';
+import { benchNames } from './names';
 import { migrate, recreateDatabase, seed } from './seed';
 
 const { values } = parseArgs({ options: { calls: { type: 'string' }, rounds: { type: 'string' } } });
@@ -46,19 +47,22 @@ async function main(): Promise<void> {
   const { prisma, pool } = db;
   const ids = seeded.recordingIds;
   const id = (i: number): string => ids[i % ids.length] as string;
+  const names = benchNames(url);
+  const [S, R, E] = [names.table('Session'), names.table('Recording'), names.table('EventLog')];
+  const [s, r, e] = [S.c, R.c, E.c];
   const row = { name: 'calls', modality: 'EEG' as const, format: 'application/x-edf', sessionId: seeded.sessionId, userId: seeded.userId };
 
   const results = {
     findUnique: {
       prisma: await cpuPerCall((i) => prisma.recording.findUnique({ where: { id: id(i) } })),
-      pg: await cpuPerCall((i) => pool.query('SELECT * FROM "Recording" WHERE id = $1', [id(i)])),
+      pg: await cpuPerCall((i) => pool.query(`SELECT * FROM ${R.table} WHERE ${r.id} = $1`, [id(i)])),
     },
     findMany51: {
       prisma: await cpuPerCall(() =>
         prisma.recording.findMany({ where: { userId: seeded.userId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 51 }),
       ),
       pg: await cpuPerCall(() =>
-        pool.query('SELECT * FROM "Recording" WHERE "userId" = $1 ORDER BY "createdAt" DESC, id DESC LIMIT 51', [seeded.userId]),
+        pool.query(`SELECT * FROM ${R.table} WHERE ${r.userId} = $1 ORDER BY ${r.createdAt} DESC, ${r.id} DESC LIMIT 51`, [seeded.userId]),
       ),
     },
     transaction: {
@@ -80,11 +84,11 @@ async function main(): Promise<void> {
       // The floor: one statement (a CTE) doing the check, the insert and the audit insert.
       pg: await cpuPerCall(() =>
         pool.query(
-          `WITH s AS (SELECT id FROM "Session" WHERE id = $1 AND "userId" = $2),
-                r AS (INSERT INTO "Recording" (id, "userId", "sessionId", name, modality, format, "updatedAt")
-                      SELECT gen_random_uuid(), $2, s.id, $3, 'EEG', $4, now() FROM s RETURNING *)
-           INSERT INTO "EventLog" ("actorId", action, "entityType", "entityId", changes)
-           SELECT $2, 'recording.created', 'recording', r.id::text, jsonb_build_object('after', r.name) FROM r RETURNING id`,
+          `WITH s AS (SELECT ${s.id} AS id FROM ${S.table} WHERE ${s.id} = $1 AND ${s.userId} = $2),
+                r AS (INSERT INTO ${R.table} (${r.id}, ${r.userId}, ${r.sessionId}, ${r.name}, ${r.modality}, ${r.format}, ${r.updatedAt})
+                      SELECT gen_random_uuid(), $2, s.id, $3, 'EEG', $4, now() FROM s RETURNING ${r.id} AS id, ${r.name} AS name)
+           INSERT INTO ${E.table} (${e.actorId}, ${e.action}, ${e.entityType}, ${e.entityId}, ${e.changes})
+           SELECT $2, 'recording.created', 'recording', r.id::text, jsonb_build_object('after', r.name) FROM r RETURNING ${e.id}`,
           [seeded.sessionId, seeded.userId, row.name, row.format],
         ),
       ),

@@ -12,8 +12,10 @@ import http from 'node:http';
 import pg from 'pg';
 import autocannon from 'autocannon';
 import { generateToken } from '../../src/auth/tokens';
-import { parsePgUrl, quoteIdent } from '../../src/db/pg-url';
-import { statementsIn } from '../../src/runs/sql';
+import { parsePgUrl } from '../../src/db/pg-url';
+import type { SqlNames } from '../../src/db/sql-names';
+import { statements } from '../../src/runs/sql';
+import { benchNames } from './names';
 import { apiEnv, entry, freePort, startServer, type StartMode } from './servers';
 
 export const RUN_SCENARIOS = ['runs-throughput', 'runs-claim-empty'] as const;
@@ -50,21 +52,26 @@ const WORKERS = 8;
 const uuid7 = `encode(overlay(uuid_send(gen_random_uuid()) placing substring(int8send(floor(extract(epoch from clock_timestamp()) * 1000)::bigint) from 3) from 1 for 6), 'hex')::uuid`;
 
 /** An algo owner with a WORKER key, a member with one recording, a published algo; returns what the workers need. */
-async function prepare(client: pg.Client): Promise<{ token: string; ownerId: string; keyId: string; algoId: string; recordingId: string }> {
+async function prepare(
+  client: pg.Client,
+  names: SqlNames,
+): Promise<{ token: string; ownerId: string; keyId: string; algoId: string; recordingId: string }> {
   const key = generateToken('API');
+  const [U, K, A, R] = [names.table('User'), names.table('ApiKey'), names.table('Algo'), names.table('Recording')];
+  const [u, k, a, r] = [U.c, K.c, A.c, R.c];
   const { rows } = await client.query<{ ownerId: string; keyId: string; algoId: string; recordingId: string }>(
     `WITH owner AS (
-       INSERT INTO "User" (id, email, name, role, "createdAt", "updatedAt")
-       VALUES (${uuid7}, 'bench-runs-' || gen_random_uuid() || '@example.com', 'Run bench', 'MEMBER', now(), now()) RETURNING id
+       INSERT INTO ${U.table} (${u.id}, ${u.email}, ${u.name}, ${u.role}, ${u.createdAt}, ${u.updatedAt})
+       VALUES (${uuid7}, 'bench-runs-' || gen_random_uuid() || '@example.com', 'Run bench', 'MEMBER', now(), now()) RETURNING ${u.id} AS id
      ), key AS (
-       INSERT INTO "ApiKey" (id, "userId", name, kind, scope, "tokenHash", prefix, "createdAt", "updatedAt")
-       SELECT ${uuid7}, id, 'bench worker', 'API', 'WORKER', $1, $2, now(), now() FROM owner RETURNING id
+       INSERT INTO ${K.table} (${k.id}, ${k.userId}, ${k.name}, ${k.kind}, ${k.scope}, ${k.tokenHash}, ${k.prefix}, ${k.createdAt}, ${k.updatedAt})
+       SELECT ${uuid7}, id, 'bench worker', 'API', 'WORKER', $1, $2, now(), now() FROM owner RETURNING ${k.id} AS id
      ), algo AS (
-       INSERT INTO "Algo" (id, "ownerId", name, version, parameters, status, "createdAt", "updatedAt")
-       SELECT ${uuid7}, id, 'bench-' || gen_random_uuid(), '1.0.0', '{}', 'PUBLISHED', now(), now() FROM owner RETURNING id
+       INSERT INTO ${A.table} (${a.id}, ${a.ownerId}, ${a.name}, ${a.version}, ${a.parameters}, ${a.status}, ${a.createdAt}, ${a.updatedAt})
+       SELECT ${uuid7}, id, 'bench-' || gen_random_uuid(), '1.0.0', '{}', 'PUBLISHED', now(), now() FROM owner RETURNING ${a.id} AS id
      ), rec AS (
-       INSERT INTO "Recording" (id, "userId", name, modality, format, metadata, "createdAt", "updatedAt")
-       SELECT ${uuid7}, id, 'run bench', 'EEG', 'application/x-edf', '{}', now(), now() FROM owner RETURNING id
+       INSERT INTO ${R.table} (${r.id}, ${r.userId}, ${r.name}, ${r.modality}, ${r.format}, ${r.metadata}, ${r.createdAt}, ${r.updatedAt})
+       SELECT ${uuid7}, id, 'run bench', 'EEG', 'application/x-edf', '{}', now(), now() FROM owner RETURNING ${r.id} AS id
      )
      SELECT (SELECT id FROM owner) AS "ownerId", (SELECT id FROM key) AS "keyId", (SELECT id FROM algo) AS "algoId", (SELECT id FROM rec) AS "recordingId"`,
     [key.tokenHash, key.prefix],
@@ -72,14 +79,27 @@ async function prepare(client: pg.Client): Promise<{ token: string; ownerId: str
   return { token: key.secret, ...(rows[0] as { ownerId: string; keyId: string; algoId: string; recordingId: string }) };
 }
 
-async function fill(client: pg.Client, p: { ownerId: string; algoId: string; recordingId: string }, n: number): Promise<void> {
-  await client.query(`DELETE FROM "AlgoRun" WHERE "algoId" = $1`, [p.algoId]);
+/** Deletes the algo's runs ($1). */
+const emptyQueue = (names: SqlNames): string => {
+  const R = names.table('AlgoRun');
+  return `DELETE FROM ${R.table} WHERE ${R.c.algoId} = $1`;
+};
+
+async function fill(
+  client: pg.Client,
+  names: SqlNames,
+  p: { ownerId: string; algoId: string; recordingId: string },
+  n: number,
+): Promise<void> {
+  const R = names.table('AlgoRun');
+  const r = R.c;
+  await client.query(emptyQueue(names), [p.algoId]);
   await client.query(
-    `INSERT INTO "AlgoRun" (id, "userId", "algoId", "recordingId", "maxAttempts", "createdAt", "updatedAt")
+    `INSERT INTO ${R.table} (${r.id}, ${r.userId}, ${r.algoId}, ${r.recordingId}, ${r.maxAttempts}, ${r.createdAt}, ${r.updatedAt})
      SELECT ${uuid7}, $1, $2, $3, 3, now(), now() FROM generate_series(1, $4)`,
     [p.ownerId, p.algoId, p.recordingId, n],
   );
-  await client.query('ANALYZE "AlgoRun"');
+  await client.query(`ANALYZE ${R.table}`);
 }
 
 function post(agent: http.Agent, port: number, path: string, token: string, body: unknown): Promise<{ status: number; text: string }> {
@@ -119,14 +139,15 @@ export async function runRunsBench(o: RunBenchOptions): Promise<RunResults> {
   const env = { ...apiEnv(o.url), METRICS_PORT: '0' };
   const api = await startServer('api', entry(o.mode, 'src/main.ts'), env, await freePort(), `${o.outDir}/${o.stamp}-runs-api.log`);
   const pool = new pg.Pool({ ...parsePgUrl(o.url).config, max: WORKERS });
-  const sql = statementsIn(quoteIdent(parsePgUrl(o.url).schema));
+  const names = benchNames(o.url);
+  const sql = statements(names);
   try {
-    const p = await prepare(admin);
+    const p = await prepare(admin, names);
     const claimArgs = (limit: number) => [p.ownerId, null, limit, p.keyId, 'bench', 60, p.ownerId, null];
 
     if (o.scenarios.includes('runs-throughput')) {
       const agent = new http.Agent({ keepAlive: true, maxSockets: WORKERS });
-      await fill(admin, p, o.runs);
+      await fill(admin, names, p, o.runs);
       let errors = 0;
       const cpu0 = api.cpuMs();
       let t = process.hrtime.bigint();
@@ -161,7 +182,7 @@ export async function runRunsBench(o: RunBenchOptions): Promise<RunResults> {
         `[runs] API: ${o.runs} runs claimed and completed by ${WORKERS} workers in ${apiSeconds.toFixed(1)} s: ${apiDrain.runsPerSec.toFixed(0)} runs/s, ${apiDrain.cpuMsPerRun.toFixed(2)} API CPU ms/run, ${errors} errors`,
       );
 
-      await fill(admin, p, o.runs);
+      await fill(admin, names, p, o.runs);
       const cpu = process.cpuUsage();
       t = process.hrtime.bigint();
       await Promise.all(
@@ -187,11 +208,11 @@ export async function runRunsBench(o: RunBenchOptions): Promise<RunResults> {
         `[runs] raw SQL: the same ${o.runs} runs in ${rawSeconds.toFixed(1)} s: ${raw.runsPerSec.toFixed(0)} runs/s (client CPU ${raw.cpuMsPerRun.toFixed(2)} ms/run)`,
       );
       results.throughput = { workers: WORKERS, api: apiDrain, raw, ratio: apiDrain.runsPerSec / raw.runsPerSec };
-      await admin.query(`DELETE FROM "AlgoRun" WHERE "algoId" = $1`, [p.algoId]);
+      await admin.query(emptyQueue(names), [p.algoId]);
     }
 
     if (o.scenarios.includes('runs-claim-empty')) {
-      await admin.query(`DELETE FROM "AlgoRun" WHERE "algoId" = $1`, [p.algoId]);
+      await admin.query(emptyQueue(names), [p.algoId]);
       const load = async (connections: number) => {
         const r = await autocannon({
           url: `http://127.0.0.1:${api.port}/api/v1/runs/claim`,

@@ -10,6 +10,7 @@ import { applyPendingMigrations } from '../../src/db/migrations';
 import { withClient } from '../../src/db/open';
 import { parsePgUrl, quoteIdent } from '../../src/db/pg-url';
 import { generateToken } from '../../src/auth/tokens';
+import { benchNames } from './names';
 
 export interface SeedOptions {
   url: string;
@@ -60,29 +61,39 @@ export async function seed(options: SeedOptions): Promise<Seeded> {
 }
 
 async function fill(client: pg.Client, options: SeedOptions): Promise<Seeded> {
+  const names = benchNames(options.url);
+  const [U, S, R, E, K] = [
+    names.table('User'),
+    names.table('Session'),
+    names.table('Recording'),
+    names.table('EventLog'),
+    names.table('ApiKey'),
+  ];
+  const [u, s, r, e, k] = [U.c, S.c, R.c, E.c, K.c];
   try {
     await client.query('BEGIN');
     await client.query(
-      `INSERT INTO "User" (id, email, name, role, "createdAt", "updatedAt")
+      `INSERT INTO ${U.table} (${u.id}, ${u.email}, ${u.name}, ${u.role}, ${u.createdAt}, ${u.updatedAt})
        SELECT ${uuidAt('now()')}, 'bench-' || g || '@example.com', 'Bench User ' || g, 'MEMBER', now(), now()
        FROM generate_series(1, $1) g`,
       [options.users],
     );
     await client.query(
-      `INSERT INTO "Session" (id, "userId", title, device, "startedAt", metadata, "createdAt", "updatedAt")
-       SELECT ${uuidAt('now()')}, u.id, 'Session ' || s, 'device-' || (s % 7), now() - make_interval(mins => s), '{"site":"bench"}', now(), now()
-       FROM "User" u CROSS JOIN generate_series(1, $1) s`,
+      `INSERT INTO ${S.table} (${s.id}, ${s.userId}, ${s.title}, ${s.device}, ${s.startedAt}, ${s.metadata}, ${s.createdAt}, ${s.updatedAt})
+       SELECT ${uuidAt('now()')}, u.${u.id}, 'Session ' || g, 'device-' || (g % 7), now() - make_interval(mins => g), '{"site":"bench"}', now(), now()
+       FROM ${U.table} u CROSS JOIN generate_series(1, $1) g`,
       [options.sessionsPerUser],
     );
     // Recording g goes to session g mod (number of sessions), so every user owns about the same share.
     await client.query(
-      `WITH s AS (SELECT id, "userId", row_number() OVER (ORDER BY id) - 1 AS n FROM "Session"),
-            c AS (SELECT count(*) AS total FROM "Session")
-       INSERT INTO "Recording" (id, "userId", "sessionId", name, modality, status, format, "sampleRateHz", "channelCount",
-                                "durationMs", "sizeBytes", sha256, "storageUri", "recordedAt", metadata, "createdAt", "updatedAt")
+      `WITH s AS (SELECT ${s.id} AS id, ${s.userId} AS "userId", row_number() OVER (ORDER BY ${s.id}) - 1 AS n FROM ${S.table}),
+            c AS (SELECT count(*) AS total FROM ${S.table})
+       INSERT INTO ${R.table} (${r.id}, ${r.userId}, ${r.sessionId}, ${r.name}, ${r.modality}, ${r.status}, ${r.format}, ${r.sampleRateHz},
+                               ${r.channelCount}, ${r.durationMs}, ${r.sizeBytes}, ${r.sha256}, ${r.storageUri}, ${r.recordedAt},
+                               ${r.metadata}, ${r.createdAt}, ${r.updatedAt})
        SELECT ${uuidAt('t.ts')}, s."userId", s.id, 'recording-' || g,
-              (ARRAY['EEG','ECG','EMG','AUDIO','IMU'])[1 + g % 5]::"Modality",
-              (ARRAY['PENDING','READY','FAILED','ARCHIVED'])[1 + g % 4]::"RecordingStatus",
+              (ARRAY['EEG','ECG','EMG','AUDIO','IMU'])[1 + g % 5]::${names.enumType('Modality')},
+              (ARRAY['PENDING','READY','FAILED','ARCHIVED'])[1 + g % 4]::${names.enumType('RecordingStatus')},
               'application/x-edf', 256, 32, 60000 + g % 1000, 1000000 + g::bigint, md5(g::text) || md5((g + 1)::text),
               's3://bench/recording-' || g, t.ts, '{"site":"bench","operator":"bench"}', t.ts, t.ts
        FROM generate_series(0, $1 - 1) g
@@ -92,26 +103,31 @@ async function fill(client: pg.Client, options: SeedOptions): Promise<Seeded> {
     );
     // The history those rows would have: one created event each.
     await client.query(
-      `INSERT INTO "EventLog" ("occurredAt", "actorId", action, "entityType", "entityId", "requestId", changes, "createdAt")
-       SELECT "createdAt", "userId", 'recording.created', 'recording', id::text, NULL, jsonb_build_object('after', jsonb_build_object('id', id, 'name', name)), "createdAt"
-       FROM "Recording"`,
+      `INSERT INTO ${E.table} (${e.occurredAt}, ${e.actorId}, ${e.action}, ${e.entityType}, ${e.entityId}, ${e.requestId}, ${e.changes}, ${e.createdAt})
+       SELECT ${r.createdAt}, ${r.userId}, 'recording.created', 'recording', ${r.id}::text, NULL,
+              jsonb_build_object('after', jsonb_build_object('id', ${r.id}, 'name', ${r.name})), ${r.createdAt}
+       FROM ${R.table}`,
     );
-    const { rows: users } = await client.query<{ id: string }>(`SELECT id FROM "User" WHERE email = 'bench-1@example.com'`);
+    const { rows: users } = await client.query<{ id: string }>(
+      `SELECT ${u.id} AS id FROM ${U.table} WHERE ${u.email} = 'bench-1@example.com'`,
+    );
     const userId = users[0]?.id as string;
     const key = generateToken('API');
     await client.query(
-      `INSERT INTO "ApiKey" (id, "userId", name, kind, "tokenHash", prefix, "createdAt", "updatedAt")
+      `INSERT INTO ${K.table} (${k.id}, ${k.userId}, ${k.name}, ${k.kind}, ${k.tokenHash}, ${k.prefix}, ${k.createdAt}, ${k.updatedAt})
        VALUES (${uuidAt('now()')}, $1, 'bench', 'API', $2, $3, now(), now())`,
       [userId, key.tokenHash, key.prefix],
     );
     await client.query('COMMIT');
     await client.query('ANALYZE');
 
-    const { rows: recs } = await client.query<{ id: string }>(`SELECT id FROM "Recording" WHERE "userId" = $1`, [userId]);
-    const { rows: sessions } = await client.query<{ id: string }>(`SELECT id FROM "Session" WHERE "userId" = $1 LIMIT 1`, [userId]);
+    const { rows: recs } = await client.query<{ id: string }>(`SELECT ${r.id} AS id FROM ${R.table} WHERE ${r.userId} = $1`, [userId]);
+    const { rows: sessions } = await client.query<{ id: string }>(`SELECT ${s.id} AS id FROM ${S.table} WHERE ${s.userId} = $1 LIMIT 1`, [
+      userId,
+    ]);
     const { rows: counts } = await client.query<Seeded['counts']>(
-      `SELECT (SELECT count(*) FROM "User")::int AS users, (SELECT count(*) FROM "Session")::int AS sessions,
-              (SELECT count(*) FROM "Recording")::int AS recordings, (SELECT count(*) FROM "EventLog")::int AS events`,
+      `SELECT (SELECT count(*) FROM ${U.table})::int AS users, (SELECT count(*) FROM ${S.table})::int AS sessions,
+              (SELECT count(*) FROM ${R.table})::int AS recordings, (SELECT count(*) FROM ${E.table})::int AS events`,
     );
     if (!recs.length || !sessions[0]) throw new Error('the seed left the bench user without recordings or sessions');
     return {

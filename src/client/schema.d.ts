@@ -1467,6 +1467,7 @@ export interface components {
       modality: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
       /** @enum {string} */
       status?: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
+      /** @example application/x-edf */
       format: string;
       sampleRateHz?: number | null;
       channelCount?: number | null;
@@ -1493,6 +1494,7 @@ export interface components {
       modality?: 'EEG' | 'ECG' | 'EMG' | 'AUDIO' | 'VIDEO' | 'IMU' | 'OTHER';
       /** @enum {string} */
       status?: 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
+      /** @example application/x-edf */
       format?: string;
       sampleRateHz?: number | null;
       channelCount?: number | null;
@@ -1562,6 +1564,7 @@ export interface components {
     };
     AlgoCreate: {
       name: string;
+      /** @example 1.0.0 */
       version: string;
       description?: string | null;
       /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */
@@ -1573,6 +1576,7 @@ export interface components {
     };
     AlgoUpdate: {
       name?: string;
+      /** @example 1.0.0 */
       version?: string;
       description?: string | null;
       /** @description The JSON Schema (2020-12 unless `$schema` names 2019-09 or draft-07) that the parameters of its runs must satisfy; checked when the algo is written (`pattern` uses RE2 syntax: no lookaround or back-references). At most 64 KiB. */

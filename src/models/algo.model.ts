@@ -15,7 +15,8 @@ const semver = z
   .regex(
     /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/,
     'must be a semantic version such as 1.4.0',
-  );
+  )
+  .meta({ examples: ['1.0.0'] });
 
 /** A JSON Schema Ajv can compile (src/runs/parameters.ts): runs' parameters are validated against it. */
 const parametersSchema = jsonObject

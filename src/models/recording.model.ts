@@ -16,7 +16,8 @@ const mediaType = z
   .string()
   .trim()
   .max(255)
-  .regex(/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?$/, 'must be a media type such as application/x-edf');
+  .regex(/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?$/, 'must be a media type such as application/x-edf')
+  .meta({ examples: ['application/x-edf'] });
 
 export const recordingCreate = z
   .object({

@@ -179,8 +179,5 @@ export function planResource(meta: ModelsMeta, model: string, resourceOfModel: (
     decisions.push('text fields accept 1 to 255 characters (trimmed): adjust text(…) in the model module where that is wrong');
   }
   decisions.push(`rules of the table (checks across fields, other rows): hooks in src/resources/${names.resourceFile}.ts`);
-  decisions.push(
-    `create a ${names.label} in __tests__/api/openapi-contract.test.ts and exercise its writes there: that file reads every registered resource, and fails while a documented operation was never answered with a success`,
-  );
   return { names, documentation: m.documentation, input, sortable, relations, ...owner, decisions };
 }
