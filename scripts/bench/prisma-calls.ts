@@ -1,7 +1,8 @@
 /**
  * CPU per call of the installed Prisma Client against raw `pg`, one call at a time on one
  * connection: a findUnique by id, a findMany of 51 rows (a list page and its look-ahead row) and
- * an interactive transaction (session check, create, audit create). This is how the Prisma
+ * an interactive transaction (session check, create, audit create); the reads also through
+ * Prisma's raw queries ($queryRawUnsafe, $queryRaw) on the same client. This is how the Prisma
  * versions were compared (docs/scaling.md); the numbers are CPU time of this process only.
  *
  *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_calls npx tsx scripts/bench/prisma-calls.ts [--calls 2000] [--rounds 5]
@@ -51,11 +52,19 @@ async function main(): Promise<void> {
   const results = {
     findUnique: {
       prisma: await cpuPerCall((i) => prisma.recording.findUnique({ where: { id: id(i) } })),
+      queryRawUnsafe: await cpuPerCall((i) => prisma.$queryRawUnsafe('SELECT * FROM "Recording" WHERE id = $1::uuid', id(i))),
+      queryRaw: await cpuPerCall((i) => prisma.$queryRaw`SELECT * FROM "Recording" WHERE id = ${id(i)}::uuid`),
       pg: await cpuPerCall((i) => pool.query('SELECT * FROM "Recording" WHERE id = $1', [id(i)])),
     },
     findMany51: {
       prisma: await cpuPerCall(() =>
         prisma.recording.findMany({ where: { userId: seeded.userId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 51 }),
+      ),
+      queryRawUnsafe: await cpuPerCall(() =>
+        prisma.$queryRawUnsafe(
+          'SELECT * FROM "Recording" WHERE "userId" = $1::uuid ORDER BY "createdAt" DESC, id DESC LIMIT 51',
+          seeded.userId,
+        ),
       ),
       pg: await cpuPerCall(() =>
         pool.query('SELECT * FROM "Recording" WHERE "userId" = $1 ORDER BY "createdAt" DESC, id DESC LIMIT 51', [seeded.userId]),
