@@ -14,6 +14,9 @@ import { authStatements } from '../../src/auth/authenticate';
 import { statements } from '../../src/runs/sql';
 import { usedBytesSql } from '../../src/content/quota';
 import { descriptors } from '../../src/resources/registry';
+import { recordings } from '../../src/resources/recordings.resource';
+import { parseListQuery } from '../../src/resources/listing';
+import { SqlReads } from '../../src/resources/sql-read';
 import { testDatabaseUrl } from '../support/app';
 
 const snake = (name: string): string => name.replace(/[A-Z]/g, (c, i: number) => `${i ? '_' : ''}${c.toLowerCase()}`);
@@ -162,6 +165,27 @@ describe('raw SQL built from model metadata', () => {
       ]);
       const logged = await client.query(`SELECT ${T('EventLog').fieldsOf('e')} FROM ${T('EventLog').table} e`);
       expect(logged.rows).toEqual([expect.objectContaining({ action: 'run.claimed', entityType: 'run', entityId: '11', actorId: 7 })]);
+    });
+
+    it('the SQL read path reads every mapped table by id, and a filtered, sorted page after a keyset position, keyed by field names', async () => {
+      const T = names.table('Recording');
+      const [u, rec] = [names.table('User').c, T.c];
+      await client.query(
+        `INSERT INTO ${names.table('User').table} (${u.id}, ${u.email}, ${u.role}) VALUES (70, 'bo@example.com', 'MEMBER')`,
+      );
+      await client.query(
+        `INSERT INTO ${T.table} (${rec.id}, ${rec.userId}, ${rec.name}, ${rec.status}, ${rec.contentKey}) VALUES (50, 70, 'a%.wav', 'READY', 'k'), (51, 70, 'b.wav', 'READY', NULL), (52, 70, 'c%.wav', 'FAILED', NULL)`,
+      );
+      for (const d of descriptors) await expect(new SqlReads(d, client, names.table(d.model)).byId(-1)).resolves.toBeUndefined();
+      const reads = new SqlReads(recordings, client, T);
+      expect(await reads.byId(50)).toEqual(expect.objectContaining({ id: 50, userId: 70, name: 'a%.wav', status: 'READY' }));
+      expect(await reads.byId(50)).not.toHaveProperty('contentKey');
+      const q = parseListQuery({ 'name[contains]': '%', status: 'READY', sort: '-recordedAt', fields: 'name', count: 'true' }, recordings);
+      const rows = reads.rows([{ userId: 70 }], q);
+      expect(await rows.fetch(undefined, 10)).toEqual([{ id: 50, name: 'a%.wav', recordedAt: null }]);
+      expect(await rows.fetch([null, 50], 10)).toEqual([]);
+      expect(await rows.fetch([null, 49], 10)).toEqual([{ id: 50, name: 'a%.wav', recordedAt: null }]);
+      expect(await rows.count()).toBe(1);
     });
   });
 });

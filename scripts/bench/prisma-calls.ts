@@ -1,7 +1,9 @@
 /**
  * CPU per call of the installed Prisma Client against raw `pg`, one call at a time on one
  * connection: a findUnique by id, a findMany of 51 rows (a list page and its look-ahead row) and
- * an interactive transaction (session check, create, audit create). This is how the Prisma
+ * an interactive transaction (session check, create, audit create); the reads also through
+ * Prisma's raw queries ($queryRawUnsafe, $queryRaw) on the same client; and GET by id, list-50
+ * and the filtered list through the resource service on its SQL and its Prisma read path. This is how the Prisma
  * versions were compared (docs/scaling.md); the numbers are CPU time of this process only.
  *
  *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_calls npx tsx scripts/bench/prisma-calls.ts [--calls 2000] [--rounds 5]
@@ -12,8 +14,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connectDatabase } from '../../src/db/connection';
+import { Prisma } from '../../src/generated/prisma/client';
 import { benchNames } from './names';
 import { migrate, recreateDatabase, seed } from './seed';
+import type { Principal } from '../../src/auth/principal';
+import { parseListQuery } from '../../src/resources/listing';
+import { recordings } from '../../src/resources/recordings.resource';
+import { createServices, descriptors, lookupService } from '../../src/resources/registry';
+import type { ResourceService } from '../../src/resources/service';
 
 const { values } = parseArgs({ options: { calls: { type: 'string' }, rounds: { type: 'string' } } });
 const calls = Number(values.calls ?? 2000);
@@ -55,11 +63,19 @@ async function main(): Promise<void> {
   const results = {
     findUnique: {
       prisma: await cpuPerCall((i) => prisma.recording.findUnique({ where: { id: id(i) } })),
+      queryRawUnsafe: await cpuPerCall((i) => prisma.$queryRawUnsafe(`SELECT * FROM ${R.table} WHERE ${r.id} = $1::uuid`, id(i))),
+      queryRaw: await cpuPerCall((i) => prisma.$queryRaw`SELECT * FROM ${Prisma.raw(R.table)} WHERE ${Prisma.raw(r.id)} = ${id(i)}::uuid`),
       pg: await cpuPerCall((i) => pool.query(`SELECT * FROM ${R.table} WHERE ${r.id} = $1`, [id(i)])),
     },
     findMany51: {
       prisma: await cpuPerCall(() =>
         prisma.recording.findMany({ where: { userId: seeded.userId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 51 }),
+      ),
+      queryRawUnsafe: await cpuPerCall(() =>
+        prisma.$queryRawUnsafe(
+          `SELECT * FROM ${R.table} WHERE ${r.userId} = $1::uuid ORDER BY ${r.createdAt} DESC, ${r.id} DESC LIMIT 51`,
+          seeded.userId,
+        ),
       ),
       pg: await cpuPerCall(() =>
         pool.query(`SELECT * FROM ${R.table} WHERE ${r.userId} = $1 ORDER BY ${r.createdAt} DESC, ${r.id} DESC LIMIT 51`, [seeded.userId]),
@@ -94,9 +110,31 @@ async function main(): Promise<void> {
       ),
     },
   };
+  // The same reads through the resource service, as the API runs them (query, ownership, output,
+  // serialization, paging): the SQL read path (src/resources/sql-read.ts) against the Prisma one.
+  const member: Principal = { userId: seeded.userId, email: '', role: 'MEMBER', tokenId: '', tokenKind: 'API', scope: 'FULL' };
+  const paths = { sql: createServices(db), prisma: createServices(db, descriptors, { reads: 'prisma' }) };
+  const service = (path: keyof typeof paths): ResourceService => lookupService(paths[path], 'recordings');
+  const list50 = parseListQuery({}, recordings);
+  const filtered = parseListQuery({ status: 'READY', sort: '-recordedAt' }, recordings);
+  const outputOf = async (path: keyof typeof paths, i: number): Promise<string> =>
+    JSON.stringify(service(path).output(await service(path).get(member, id(i)), member));
+  const serviceResults = {
+    getById: { prisma: await cpuPerCall((i) => outputOf('prisma', i)), sql: await cpuPerCall((i) => outputOf('sql', i)) },
+    list50: {
+      prisma: await cpuPerCall(() => service('prisma').list(member, list50)),
+      sql: await cpuPerCall(() => service('sql').list(member, list50)),
+    },
+    listFiltered: {
+      prisma: await cpuPerCall(() => service('prisma').list(member, filtered)),
+      sql: await cpuPerCall(() => service('sql').list(member, filtered)),
+    },
+  };
   await db.close();
   const { version } = JSON.parse(readFileSync(require.resolve('@prisma/client/package.json'), 'utf8')) as { version: string };
-  process.stdout.write(`${JSON.stringify({ prismaClient: version, calls, rounds, cpuMsPerCall: results }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ prismaClient: version, calls, rounds, cpuMsPerCall: results, serviceCpuMsPerCall: serviceResults }, null, 2)}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

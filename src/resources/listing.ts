@@ -1,6 +1,7 @@
 /**
  * The listing language of GET /{resource}: limit, cursor, sort, fields, include, count and
- * `field[op]=value` filters, parsed against a descriptor into Prisma arguments. Anything
+ * `field[op]=value` filters, parsed against a descriptor into a ListQuery (which
+ * src/resources/prisma-query.ts and src/resources/sql-query.ts translate). Anything
  * unknown or mistyped is a 400 that names the parameter.
  */
 import { badRequest, type FieldError } from '../core/errors';
@@ -37,7 +38,8 @@ export interface SortKey {
 export interface ListQuery {
   limit: number;
   sort: SortKey[];
-  where: Record<string, unknown>;
+  /** The filters, in the order given (src/resources/prisma-query.ts and sql-query.ts translate them). */
+  filters: Filter[];
   /** Values of the sort keys of the last row of the previous page. */
   after?: unknown[];
   fields?: string[];
@@ -108,51 +110,34 @@ export function literalPattern(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-function filterFor(
-  op: Operator,
-  spec: FieldSpec,
-  raw: string,
-  param: string,
-  errors: FieldError[],
-): Record<string, unknown> | null | undefined {
+/**
+ * One `field[op]=value` filter, parsed: the value of its field's kind (a list for in/nin, the
+ * text for the LIKE operators, whether the field is null for isNull).
+ */
+export interface Filter {
+  field: string;
+  op: Operator;
+  value: unknown;
+}
+
+function filterFor(op: Operator, spec: FieldSpec, raw: string, param: string, errors: FieldError[]): unknown {
   const one = (text: string): unknown => {
     const parsed = parseValue(spec, text);
     if (parsed.error) errors.push({ path: `query.${param}`, message: parsed.error });
     return parsed.value;
   };
-  // Prisma passes contains/startsWith to LIKE as they are (PostgreSQL's default escape is `\`).
-  const literal = (text: string): unknown => {
-    const value = one(text);
-    return typeof value === 'string' ? literalPattern(value) : value;
-  };
   switch (op) {
-    case 'eq':
-      return { equals: one(raw) };
-    case 'ne':
-      return { not: one(raw) };
-    case 'gt':
-    case 'gte':
-    case 'lt':
-    case 'lte':
-      return { [op]: one(raw) };
     case 'in':
     case 'nin': {
       const items = splitList(raw);
       if (!items.length || items.length > 100) errors.push({ path: `query.${param}`, message: 'must list 1 to 100 values' });
-      return { [op === 'in' ? 'in' : 'notIn']: items.map(one) };
+      return items.map(one);
     }
-    case 'contains':
-      return { contains: literal(raw) };
-    case 'icontains':
-      return { contains: literal(raw), mode: 'insensitive' };
-    case 'startsWith':
-      return { startsWith: literal(raw) };
     case 'isNull':
-      if (raw !== 'true' && raw !== 'false') {
-        errors.push({ path: `query.${param}`, message: 'must be true or false' });
-        return undefined;
-      }
-      return raw === 'true' ? null : { not: null };
+      if (raw !== 'true' && raw !== 'false') errors.push({ path: `query.${param}`, message: 'must be true or false' });
+      return raw === 'true';
+    default:
+      return one(raw);
   }
 }
 
@@ -204,8 +189,7 @@ export function selectableFields(d: ResourceDescriptor): Set<string> {
 
 export function parseListQuery(query: Raw, d: ResourceDescriptor, extraParams: readonly string[] = []): ListQuery {
   const errors: FieldError[] = [];
-  const where: Record<string, unknown> = {};
-  const and: Record<string, unknown>[] = [];
+  const filters: Filter[] = [];
 
   const limitText = query.limit === undefined ? undefined : single('limit', query.limit, errors);
   let limit = DEFAULT_LIMIT;
@@ -263,10 +247,8 @@ export function parseListQuery(query: Raw, d: ResourceDescriptor, extraParams: r
     }
     const raw = single(param, value, errors);
     if (raw === undefined) continue;
-    const filter = filterFor(op, spec, raw, param, errors);
-    if (filter !== undefined) and.push({ [match[1] as string]: filter });
+    filters.push({ field: match[1] as string, op, value: filterFor(op, spec, raw, param, errors) });
   }
-  if (and.length) where.AND = and;
 
   let after: unknown[] | undefined;
   if (query.cursor !== undefined) {
@@ -279,43 +261,5 @@ export function parseListQuery(query: Raw, d: ResourceDescriptor, extraParams: r
   }
 
   if (errors.length) throw badRequest('The query is not valid', errors);
-  return { limit, sort, where, after, fields, include, count, sortText };
-}
-
-/** Prisma orderBy for the sort keys (nulls always last, so the cursor logic stays uniform). */
-export function orderBy(sort: SortKey[]): Array<Record<string, unknown>> {
-  return sort.map((k) => ({ [k.field]: k.nullable ? { sort: k.desc ? 'desc' : 'asc', nulls: 'last' } : k.desc ? 'desc' : 'asc' }));
-}
-
-/**
- * Keyset condition "comes after the row with these sort values": for keys k1..kn,
- * OR over i of (k1 = v1 AND … AND k(i-1) = v(i-1) AND ki beyond vi). NULLs sort last.
- */
-export function afterCondition(sort: SortKey[], values: unknown[]): Record<string, unknown> {
-  const or: Record<string, unknown>[] = [];
-  for (let i = 0; i < sort.length; i++) {
-    const key = sort[i] as SortKey;
-    const value = values[i];
-    if (value === null) continue; // nothing sorts after NULL on this key (NULLs are last)
-    const beyond: Record<string, unknown> = { [key.field]: beyondFilter(key, value) };
-    const clause: Record<string, unknown>[] = sort
-      .slice(0, i)
-      .map((prev, j) => ({ [prev.field]: values[j] === null ? null : { equals: values[j] } }));
-    clause.push(key.nullable ? { OR: [beyond, { [key.field]: null }] } : beyond);
-    or.push({ AND: clause });
-  }
-  return or.length ? { OR: or } : { id: { in: [] } };
-}
-
-/**
- * "Sorts after v": gt/lt, except for enums, which PostgreSQL orders by declaration and Prisma
- * cannot compare: those become the set of values declared after (or before) v.
- */
-function beyondFilter(key: SortKey, value: unknown): Record<string, unknown> {
-  if (key.spec.kind === 'enum') {
-    const values = key.spec.values ?? [];
-    const at = values.indexOf(String(value));
-    return { in: key.desc ? values.slice(0, at) : values.slice(at + 1) };
-  }
-  return { [key.desc ? 'lt' : 'gt']: value };
+  return { limit, sort, filters, after, fields, include, count, sortText };
 }

@@ -8,6 +8,8 @@ import { sessions } from './sessions.resource';
 import { users } from './users.resource';
 import { runs } from './runs.resource';
 import { ResourceService } from './service';
+import { SqlReads } from './sql-read';
+import { sqlNames } from '../db/sql-names';
 
 export const descriptors = [users, sessions, recordings, algos, runs, eventLog] as const satisfies readonly ResourceDescriptor[];
 
@@ -23,7 +25,16 @@ export function lookupService(services: Services, name: string): ResourceService
   return service;
 }
 
-export function createServices(db: Database, list: readonly ResourceDescriptor[] = descriptors): Services {
+/**
+ * The services of the resources in `list`. Reads without include= go through SQL
+ * (src/resources/sql-read.ts) unless `options.reads` is 'prisma' (the generic path, which the
+ * read-path tests compare it with).
+ */
+export function createServices(
+  db: Pick<Database, 'prisma' | 'pool' | 'schema'>,
+  list: readonly ResourceDescriptor[] = descriptors,
+  options: { reads?: 'sql' | 'prisma' } = {},
+): Services {
   const byName = new Map<string, ResourceDescriptor>(list.map((d) => [d.name, d]));
   const lookup = (name: string): ResourceDescriptor => {
     const d = byName.get(name);
@@ -37,5 +48,7 @@ export function createServices(db: Database, list: readonly ResourceDescriptor[]
       if (spec && !byName.has(spec.resource)) throw new Error(`${d.name}.${key}: no resource named ${spec.resource}`);
     }
   }
-  return new Map(list.map((d) => [d.name, new ResourceService(d, db.prisma, db.schema, lookup)]));
+  const reads = (d: ResourceDescriptor): SqlReads | undefined =>
+    options.reads === 'prisma' ? undefined : new SqlReads(d, db.pool, sqlNames(db.schema).table(d.model));
+  return new Map(list.map((d) => [d.name, new ResourceService(d, db.prisma, db.schema, lookup, reads(d))]));
 }

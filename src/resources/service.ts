@@ -9,10 +9,12 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { diff, recordEvent, recordEvents, snapshot, type EntityType } from './audit';
 import type { ResourceDescriptor, Row, WriteContext } from './descriptor';
 import { encodeCursor } from './cursor';
-import { afterCondition, jsonColumnsOf, orderBy, type ListQuery } from './listing';
+import { jsonColumnsOf, type ListQuery } from './listing';
+import { afterCondition, orderBy, prismaWhere } from './prisma-query';
 import { etagOf, matchesEtag, toOutput, type Lookup } from './output';
 import { batchRows, readPage } from './paging';
 import { sqlNames, type TableNames } from '../db/sql-names';
+import type { RowSource, SqlReads } from './sql-read';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -49,6 +51,8 @@ export class ResourceService {
     /** The quoted PostgreSQL schema, for row locks. */
     schema: string,
     private readonly lookup: Lookup,
+    /** The cheap read path (src/resources/sql-read.ts); without it every read goes through Prisma. */
+    readonly reads?: SqlReads,
   ) {
     this.lockSql = rowLockSql(sqlNames(schema).table(d.model));
   }
@@ -75,9 +79,34 @@ export class ResourceService {
     return d.hidden?.length ? Object.fromEntries(d.hidden.map((f) => [f, true])) : undefined;
   }
 
-  /** One page of the rows `p` may see, bounded in rows (q.limit) and in bytes (src/resources/paging.ts). */
+  /**
+   * One page of the rows `p` may see, bounded in rows (q.limit) and in bytes (src/resources/paging.ts).
+   * The rows come from SQL (src/resources/sql-read.ts) when that path serves the listing, else from Prisma.
+   */
   async list(p: Principal, q: ListQuery, scope: Record<string, unknown> = {}): Promise<Page> {
-    const where = { AND: [visibleWhere(this.d, p), scope, q.where] };
+    const equal = [visibleWhere(this.d, p), scope];
+    const source = this.reads?.covers(q) ? this.reads.rows(equal, q) : this.prismaRows(equal, q);
+    const [page, total] = await Promise.all([
+      readPage<Row>(
+        {
+          fetch: (last, take) => source.fetch(last ? q.sort.map((k) => last[k.field]) : q.after, take),
+          serialize: (row) => JSON.stringify(this.output(row, p, q.fields)),
+        },
+        q.limit,
+        batchRows(jsonColumnsOf(this.d, q, this.lookup)),
+      ),
+      q.count ? source.count() : Promise.resolve(undefined),
+    ]);
+    return {
+      items: page.items,
+      nextCursor: page.continueAfter ? encodeCursor(q.sortText, page.continueAfter, q.sort) : null,
+      ...(total === undefined ? {} : { total }),
+    };
+  }
+
+  /** The generic path: the listing's rows through the Prisma delegate. */
+  private prismaRows(equal: Array<Record<string, unknown>>, q: ListQuery): RowSource {
+    const where = { AND: [...equal, prismaWhere(q.filters)] };
     const shape = q.fields
       ? {
           select: {
@@ -87,27 +116,19 @@ export class ResourceService {
         }
       : { omit: this.hiddenOmit(this.d), include: q.include.length ? this.relationArgs(q.include) : undefined };
     const delegate = this.d.delegate(this.prisma);
-    const after = (row: Row | undefined): unknown[] | undefined => (row ? q.sort.map((k) => row[k.field]) : q.after);
-    const [page, total] = await Promise.all([
-      readPage<Row>(
-        {
-          fetch: (last, take) => {
-            const values = after(last);
-            const paged = values ? { AND: [where, afterCondition(q.sort, values)] } : where;
-            return delegate.findMany({ where: paged, orderBy: orderBy(q.sort), take, ...shape });
-          },
-          serialize: (row) => JSON.stringify(this.output(row, p, q.fields)),
-        },
-        q.limit,
-        batchRows(jsonColumnsOf(this.d, q, this.lookup)),
-      ),
-      q.count ? delegate.count({ where }) : Promise.resolve(undefined),
-    ]);
     return {
-      items: page.items,
-      nextCursor: page.continueAfter ? encodeCursor(q.sortText, page.continueAfter, q.sort) : null,
-      ...(total === undefined ? {} : { total }),
+      fetch: (after, take) => {
+        const paged = after ? { AND: [where, afterCondition(q.sort, [...after])] } : where;
+        return delegate.findMany({ where: paged, orderBy: orderBy(q.sort), take, ...shape });
+      },
+      count: () => delegate.count({ where }),
     };
+  }
+
+  /** The row, if `p` may see it; else 404. */
+  private visibleRow(p: Principal, id: unknown, row: Row | null | undefined): Row {
+    if (!row || !canSee(this.d, p, row)) throw notFound(`No ${this.d.label} with id ${String(id)}`);
+    return row;
   }
 
   /**
@@ -120,12 +141,13 @@ export class ResourceService {
       omit: this.hiddenOmit(this.d),
       include: include.length ? this.relationArgs(include) : undefined,
     });
-    if (!row || !canSee(this.d, p, row)) throw notFound(`No ${this.d.label} with id ${String(id)}`);
-    return row;
+    return this.visibleRow(p, id, row);
   }
 
+  /** As find, outside a transaction; without include= by SQL when the service has that path. */
   async get(p: Principal, id: unknown, include: readonly string[] = []): Promise<Row> {
-    return this.find(this.prisma, p, id, include);
+    if (!this.reads || include.length) return this.find(this.prisma, p, id, include);
+    return this.visibleRow(p, id, await this.reads.byId(id));
   }
 
   /** Locks the row for the rest of the transaction, then reads it (404 if not visible). */
