@@ -23,7 +23,11 @@ export function lookupService(services: Services, name: string): ResourceService
   return service;
 }
 
-export function createServices(db: Database, list: readonly ResourceDescriptor[] = descriptors): Services {
+export function createServices(
+  db: Database,
+  list: readonly ResourceDescriptor[] = descriptors,
+  options: { oneStatementWrites?: boolean } = {},
+): Services {
   const byName = new Map<string, ResourceDescriptor>(list.map((d) => [d.name, d]));
   const lookup = (name: string): ResourceDescriptor => {
     const d = byName.get(name);
@@ -37,5 +41,5 @@ export function createServices(db: Database, list: readonly ResourceDescriptor[]
       if (spec && !byName.has(spec.resource)) throw new Error(`${d.name}.${key}: no resource named ${spec.resource}`);
     }
   }
-  return new Map(list.map((d) => [d.name, new ResourceService(d, db.prisma, db.schema, lookup)]));
+  return new Map(list.map((d) => [d.name, new ResourceService(d, db.prisma, db.schema, lookup, options.oneStatementWrites ?? true)]));
 }
