@@ -1,7 +1,7 @@
 /**
  * CPU per write of the generic resource service, one call at a time on one connection: a
- * recording's create (its session checked, its event logged) and a session's PATCH with
- * If-Match, each as the transaction path (oneStatementWrites: false) and as one statement
+ * recording's create (its session checked, its event logged), the same with an Idempotency-Key
+ * (claim, then the write and its stored response) and a session's PATCH with If-Match, each as the transaction path (oneStatementWrites: false) and as one statement
  * (src/resources/direct-writes.ts). The numbers are CPU time of this process only.
  *
  *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_writes npx tsx scripts/bench/write-calls.ts [--calls 1000] [--rounds 5]
@@ -14,6 +14,8 @@ import { createServices, lookupService } from '../../src/resources/registry';
 import { etagOf } from '../../src/resources/output';
 import type { Principal } from '../../src/auth/principal';
 import { TRANSACTION } from '../../src/api/routes/resource.routes';
+import { idempotent, type StoredResponse } from '../../src/api/idempotency';
+import type { Row } from '../../src/resources/descriptor';
 import { migrate, recreateDatabase, seed } from './seed';
 
 const { values } = parseArgs({ options: { calls: { type: 'string' }, rounds: { type: 'string' } } });
@@ -61,10 +63,30 @@ async function main(): Promise<void> {
   const direct = fastSessions.direct;
   if (!direct || !fastRecordings.direct?.creates) throw new Error('no one-statement writes for sessions and recordings');
 
+  let key = 0;
+  const created = (row: Row): StoredResponse => ({ status: 201, body: fastRecordings.output(row, p), headers: {} });
+  const keyed = (write: Parameters<typeof idempotent>[2]) =>
+    idempotent(
+      prisma,
+      { key: `k${++key}`, userId: p.userId, method: 'POST', path: '/api/v1/recordings', body: recording },
+      write,
+      TRANSACTION,
+    );
+
   const results = {
     createRecordingWithAudit: {
       transaction: await cpuPerCall(() => prisma.$transaction((tx) => oldRecordings.create(tx, p, recording), TRANSACTION)),
       oneStatement: await cpuPerCall(() => fastRecordings.createDirect(prisma, p, recording)),
+    },
+    createRecordingWithIdempotencyKey: {
+      transaction: await cpuPerCall(() => keyed(async (tx) => created(await oldRecordings.create(tx, p, recording)))),
+      oneStatement: await cpuPerCall(() =>
+        keyed({
+          run: async (db, claim) =>
+            created(await fastRecordings.createDirect(db, p, recording, claim && { claimId: claim.id, location: '/r/' })),
+          replayHeaders: () => ({}),
+        }),
+      ),
     },
     patchSessionWithIfMatch: {
       transaction: await cpuPerCall(async (i) => {
