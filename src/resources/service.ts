@@ -1,7 +1,8 @@
 /**
  * The generic operations on a resource, for any descriptor: list, get, create (one or many),
  * update and delete. Ownership scoping is applied here, in every query, so no route can forget
- * it; every write runs in the caller's transaction together with its event-log row.
+ * it; every write here runs in the caller's transaction together with its event-log row (single-row
+ * writes whose hooks need no queries are one statement instead: direct-writes.ts).
  */
 import type { Principal } from '../auth/principal';
 import { forbidden, notFound, preconditionFailed } from '../core/errors';
