@@ -36,6 +36,8 @@ export function describeDatamodel(datamodel: Dmmf): unknown {
                   id: f.isId,
                   unique: f.isUnique,
                   hasDefault: f.hasDefaultValue,
+                  /** The default: a literal, or a function such as { name: 'uuid', args: [7] } (src/resources/sql-row.ts). */
+                  default: f.default ?? null,
                   updatedAt: f.isUpdatedAt ?? false,
                   documentation: f.documentation ?? null,
                 },

@@ -34,6 +34,8 @@ export interface AppDeps {
   store?: ContentStore;
   /** Wakes long-polling run claims when runs are queued (src/runs/wakeups.ts); without it they re-poll every second. */
   runWakeups?: RunWakeups;
+  /** false: every write in a transaction, none as one statement (src/resources/direct-writes.ts); for comparing the two. */
+  oneStatementWrites?: boolean;
 }
 
 export function createApp(deps: AppDeps): Express {

@@ -18,6 +18,7 @@ import { recordings } from '../../src/resources/recordings.resource';
 import { parseListQuery } from '../../src/resources/listing';
 import { SqlReads } from '../../src/resources/sql-read';
 import { testDatabaseUrl } from '../support/app';
+import { writeStatements } from '../../src/resources/sql-write';
 
 const snake = (name: string): string => name.replace(/[A-Z]/g, (c, i: number) => `${i ? '_' : ''}${c.toLowerCase()}`);
 
@@ -33,7 +34,11 @@ function mappedMetadata() {
         const fields = Object.fromEntries(
           Object.entries(m.fields).map(([field, f]) => {
             const isId = f.id || references.has(field) || UNDECLARED_REFERENCES.has(field);
-            return [field, { ...f, dbName: `${snake(field)}_col`, ...(isId ? { type: 'Int', nativeType: null } : {}) }];
+            // An integer key's default is the database's (an identity column), not Prisma's uuid().
+            const intKey = isId
+              ? { type: 'Int', nativeType: null, default: f.id && f.hasDefault ? { name: 'autoincrement', args: [] } : null }
+              : {};
+            return [field, { ...f, dbName: `${snake(field)}_col`, ...intKey }];
           }),
         );
         return [model, { dbName: model === 'AlgoRun' ? 'algo "runs"' : `${snake(model)}s`, fields }];
@@ -81,6 +86,24 @@ function ddl(): string[] {
   return [...enums, ...tables];
 }
 
+/** The one-statement writes of a resource (src/resources/sql-write.ts) from the mapped metadata: every shape kind. */
+function oneStatementWrites(d: (typeof descriptors)[number]): Array<[string, string]> {
+  const w = writeStatements(names, meta, { model: d.model, hidden: d.hidden, guard: d.oneStatement?.createGuard });
+  if (!w) throw new Error(`no one-statement writes for ${d.name}`);
+  const all = new Set(w.columns.map((c) => c.field));
+  const some = w.columns
+    .filter((c) => !c.updatedAt && !c.generate)
+    .map((c) => c.field)
+    .slice(1, 4);
+  return [
+    [`create ${d.name}`, w.create(all).sql],
+    [`create stored ${d.name}`, w.create(new Set(some), true).sql],
+    [`read ${d.name}`, w.read],
+    [`update ${d.name}`, w.update(some)],
+    [`remove ${d.name}`, w.remove],
+  ];
+}
+
 describe('raw SQL built from model metadata', () => {
   it('a row lock names the mapped table and column and casts to the id’s type', () => {
     expect(rowLockSql(names.table('Session'))).toBe(`SELECT 1 FROM ${schema}."sessions" WHERE "id_col" = $1::integer FOR UPDATE`);
@@ -119,6 +142,7 @@ describe('raw SQL built from model metadata', () => {
         ...Object.entries(authStatements(names)),
         ...Object.entries(statements(names)),
         ['usedBytes', usedBytesSql(names)],
+        ...descriptors.filter((d) => d.entityType && !d.readOnly).flatMap((d) => oneStatementWrites(d)),
       ];
       expect(all.length).toBeGreaterThan(15);
       for (const [name, sql] of all) {
@@ -165,6 +189,65 @@ describe('raw SQL built from model metadata', () => {
       ]);
       const logged = await client.query(`SELECT ${T('EventLog').fieldsOf('e')} FROM ${T('EventLog').table} e`);
       expect(logged.rows).toEqual([expect.objectContaining({ action: 'run.claimed', entityType: 'run', entityId: '11', actorId: 7 })]);
+    });
+
+    it('a recording is created (its session guard included), patched and deleted by the one-statement writes on integer ids', async () => {
+      const w = writeStatements(names, meta, {
+        model: 'Recording',
+        hidden: recordings.hidden,
+        guard: recordings.oneStatement?.createGuard,
+      });
+      if (!w) throw new Error('no one-statement writes for recordings');
+      const S = names.table('Session');
+      await client.query(`INSERT INTO ${S.table} (${S.c.id}, ${S.c.userId}, ${S.c.title}) VALUES (21, 7, 's')`);
+      const data: Record<string, unknown> = {
+        userId: 7,
+        sessionId: 21,
+        name: 'w.edf',
+        modality: 'EEG',
+        format: 'application/x-edf',
+        sizeBytes: 12n,
+        recordedAt: new Date('2026-01-02T03:04:05.678Z'),
+        metadata: { a: 1 },
+      };
+      const present = new Set(Object.keys(data));
+      const { sql, columns } = w.create(present);
+      const values = (row: Record<string, unknown>) => columns.map((c) => (present.has(c.field) ? c.value(row[c.field]) : c.generate?.()));
+      const created = await client.query(sql, [...values(data), 7, 'recording.created', 'recording', 'req-w1']);
+      expect(created.rows).toEqual([
+        expect.objectContaining({ userId: 7, sessionId: 21, name: 'w.edf', sizeBytes: '12', metadata: { a: 1 } }),
+      ]);
+      expect(Object.keys(created.rows[0])).toEqual(w.outputFields);
+      // The session is not the owner's: the guard holds, nothing is written.
+      expect((await client.query(sql, [...values({ ...data, userId: 8 }), 8, 'recording.created', 'recording', 'req-w0'])).rows).toEqual(
+        [],
+      );
+
+      const id = created.rows[0].id as number;
+      const version = (await client.query(w.read, [id])).rows[0].__version as string;
+      const renamed = await client.query(w.update(['name']), [id, version, 'renamed', 7, 'recording.updated', 'recording', 'req-w2']);
+      expect(renamed.rows).toEqual([expect.objectContaining({ id, name: 'renamed' })]);
+      // The version read before the change no longer matches: nothing changes.
+      expect((await client.query(w.update(['name']), [id, version, 'again', 7, 'recording.updated', 'recording', 'req-w3'])).rows).toEqual(
+        [],
+      );
+      const now = (await client.query(w.read, [id])).rows[0].__version as string;
+      expect((await client.query(w.remove, [id, now, 7, 'recording.deleted', 'recording', 'req-w4'])).rows).toEqual([{ id }]);
+
+      const E = names.table('EventLog');
+      const events = await client.query(
+        `SELECT ${E.fieldsOf('e')} FROM ${E.table} e WHERE e.${E.c.requestId} LIKE 'req-w%' ORDER BY e.${E.c.id}`,
+      );
+      expect(events.rows.map((e: Record<string, unknown>) => [e.action, e.entityId, e.actorId, e.requestId])).toEqual([
+        ['recording.created', String(id), 7, 'req-w1'],
+        ['recording.updated', String(id), 7, 'req-w2'],
+        ['recording.deleted', String(id), 7, 'req-w4'],
+      ]);
+      expect(events.rows[0].changes.after).toEqual(
+        expect.objectContaining({ id, userId: 7, sizeBytes: '12', recordedAt: '2026-01-02T03:04:05.678Z', metadata: { a: 1 } }),
+      );
+      expect(events.rows[1].changes).toEqual({ before: { name: 'w.edf' }, after: { name: 'renamed' } });
+      expect(events.rows[2].changes.before).toEqual(expect.objectContaining({ id, name: 'renamed' }));
     });
 
     it('the SQL read path reads every mapped table by id, and a filtered, sorted page after a keyset position, keyed by field names', async () => {

@@ -49,16 +49,28 @@ export function requestHash(body: unknown): string {
 export type Replay = StoredResponse & { replayed: true };
 
 /**
- * Runs `write` in a transaction, at most once per (user, key). Returns the response to send:
- * the fresh one, or the stored one of an earlier request with the same key.
+ * A write that is one statement: atomic alone, so it needs no transaction. Given the claimed key,
+ * the same statement also stores the response; headers it cannot make (an ETag) are made again
+ * from the stored response when it is replayed.
+ */
+export interface OneStatementWrite {
+  run(db: PrismaClient, claim?: { id: string }): Promise<StoredResponse>;
+  replayHeaders(stored: StoredResponse): Record<string, string>;
+}
+
+/**
+ * Runs `write` in a transaction (or as its one statement), at most once per (user, key). Returns
+ * the response to send: the fresh one, or the stored one of an earlier request with the same key.
  */
 export async function idempotent(
   prisma: PrismaClient,
   req: IdempotentRequest,
-  write: (tx: Tx) => Promise<StoredResponse>,
+  write: ((tx: Tx) => Promise<StoredResponse>) | OneStatementWrite,
   transactionOptions: { timeout: number; maxWait: number },
 ): Promise<StoredResponse | Replay> {
-  if (req.key === undefined) return prisma.$transaction(write, transactionOptions);
+  const single = typeof write === 'function' ? undefined : write;
+  if (req.key === undefined)
+    return single ? single.run(prisma) : prisma.$transaction(write as (tx: Tx) => Promise<StoredResponse>, transactionOptions);
   if (!KEY_FORMAT.test(req.key))
     throw badRequest('The Idempotency-Key header is not valid', [
       { path: 'header.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
@@ -66,10 +78,12 @@ export async function idempotent(
 
   const hash = requestHash(req.body);
   const claim = await claimKey(prisma, req, hash);
-  if ('replayed' in claim) return claim;
+  if ('replayed' in claim) return single ? { ...claim, headers: { ...single.replayHeaders(claim), ...claim.headers } } : claim;
   try {
+    if (single) return await single.run(prisma, claim);
+    const inTransaction = write as (tx: Tx) => Promise<StoredResponse>;
     return await prisma.$transaction(async (tx) => {
-      const response = await write(tx);
+      const response = await inTransaction(tx);
       await tx.idempotencyKey.update({
         where: { id: claim.id },
         data: {

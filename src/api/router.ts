@@ -33,7 +33,7 @@ export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   if (rateLimit.perMinute) router.use(perTokenLimit(new RequestLimiter(prisma, rateLimit.perMinute)));
   router.use(authRoutes(new AuthService(prisma, auth), prisma));
   router.use(apiKeyRoutes(prisma));
-  const services = createServices(deps.db);
+  const services = createServices(deps.db, undefined, { oneStatementWrites: deps.oneStatementWrites });
   const recordings = lookupService(services, 'recordings');
   const content = new ContentService({ prisma, schema: deps.db.schema, store: deps.store, recordings, limits: deps.config.content });
   content.events.on('uploaded', ({ bytes }) => recordContentBytes('upload', bytes));

@@ -78,11 +78,31 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message);
 }
 
+/** The model whose table is `table` (by its mapped name, else its own). */
+function modelOfTable(table: string | undefined): string | undefined {
+  const models = datamodel.models as Record<string, { dbName: string | null }>;
+  return Object.keys(models).find((name) => (models[name]?.dbName ?? name) === table);
+}
+
+/**
+ * The code and metadata of a Prisma error as a model query would report them: a raw query's
+ * unique violation (P2010, the driver's UniqueConstraintViolation) is a P2002 on the model of its
+ * table, so a one-statement write answers the same 409 as Prisma's create.
+ */
+function asModelQueryError(err: Prisma.PrismaClientKnownRequestError): { code: string; meta: Record<string, unknown> | undefined } {
+  const cause = (err.meta?.driverAdapterError as { cause?: AdapterCause & { kind?: string } } | undefined)?.cause;
+  if (err.code === 'P2010' && cause?.kind === 'UniqueConstraintViolation') {
+    return { code: 'P2002', meta: { ...err.meta, modelName: modelOfTable(cause.table) } };
+  }
+  return { code: err.code, meta: err.meta };
+}
+
 /** The HTTP error a database error stands for, or undefined when it is a bug (→ 500). */
 export function httpErrorFromDatabase(err: unknown): HttpError | undefined {
   if (err instanceof Prisma.PrismaClientKnownRequestError) {
-    const fields = fieldsOf(err.meta);
-    switch (err.code) {
+    const { code, meta } = asModelQueryError(err);
+    const fields = fieldsOf(meta);
+    switch (code) {
       case 'P2002':
         return conflict(
           fields.length ? `A record with this ${fields.join(', ')} already exists` : 'A record with these values already exists',

@@ -7,12 +7,17 @@
 import { datamodel } from '../models/generated/schema';
 import { quoteIdent } from './pg-url';
 
-interface FieldMeta {
+export interface FieldMeta {
   readonly kind: string;
   readonly type: string;
   readonly nativeType: string | null;
   readonly dbName: string | null;
   readonly id: boolean;
+  readonly list?: boolean;
+  /** Set by Prisma on every write (@updatedAt). */
+  readonly updatedAt?: boolean;
+  /** A literal, or a function such as { name: 'uuid', args: [7] }; null when the field has none. */
+  readonly default?: unknown;
 }
 interface ModelMeta {
   readonly dbName: string | null;

@@ -23,8 +23,8 @@ export interface AuditEvent {
 }
 
 /** Fields whose values never reach the event log. */
-const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash', 'password', 'token', 'secret']);
-const REDACTED = '[redacted]';
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['passwordHash', 'tokenHash', 'password', 'token', 'secret']);
+export const REDACTED = '[redacted]';
 
 type Tx = Pick<Prisma.TransactionClient, 'eventLog'>;
 

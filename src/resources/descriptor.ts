@@ -32,6 +32,7 @@ import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import type { FieldMap } from '../models/fields';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import type { CreateGuard } from './sql-write';
 
 type Models = Prisma.TypeMap['model'];
 export type ModelName = Prisma.ModelName;
@@ -164,6 +165,21 @@ export interface ResourceSpec<M extends ResourceModel = ResourceModel, E extends
     /** Before delete; may delete dependants (and audit them) when the request asks to cascade. */
     beforeDelete?(existing: Row, ctx: WriteContext<P>): Promise<void>;
   };
+  /** Rules that need no query: they run before every create and update, whichever way it is written. */
+  rules?: {
+    create?(data: Record<string, unknown>): void;
+    update?(existing: Row, patch: Record<string, unknown>): void;
+  };
+  /**
+   * What lets a write be one SQL statement (src/resources/direct-writes.ts) although a hook is
+   * declared; without it, a declared hook keeps the write in a transaction.
+   */
+  oneStatement?: {
+    /** Checked by the INSERT itself instead of running beforeCreate (which must check the same). */
+    createGuard?: CreateGuard;
+    /** beforeUpdate has work only when the patch sets one of these fields. */
+    updateHookFields?: readonly FieldOf<M>[];
+  };
   /** The listing's default sort. */
   defaultSort?: SortOf<M>;
 }
@@ -171,7 +187,7 @@ export interface ResourceSpec<M extends ResourceModel = ResourceModel, E extends
 /** A descriptor as the generic machinery reads it: any model's, its field names as plain strings. */
 export interface ResourceDescriptor extends Omit<
   ResourceSpec,
-  'model' | 'ownerField' | 'hidden' | 'publicFields' | 'relations' | 'parent' | 'defaultSort'
+  'model' | 'ownerField' | 'hidden' | 'publicFields' | 'relations' | 'parent' | 'defaultSort' | 'oneStatement'
 > {
   model: ResourceModel;
   /** The model's Prisma delegate on a client or transaction. */
@@ -182,6 +198,7 @@ export interface ResourceDescriptor extends Omit<
   relations?: { readonly [relation: string]: RelationSpec | undefined };
   parent?: ParentSpec;
   defaultSort?: string;
+  oneStatement?: { createGuard?: CreateGuard; updateHookFields?: readonly string[] };
 }
 
 /** prisma.user, prisma.algoRun, …: the delegate of a model is its name with a lower-case initial. */

@@ -3,6 +3,9 @@ import { recordingCreate, recordingFields, recordingUpdate } from '../models/rec
 import { defineResource, type WriteContext } from './descriptor';
 import { deleteRunsOf } from '../runs/cascade';
 
+const SESSION_TITLE = 'A recording must belong to a session of the same owner';
+const SESSION_MESSAGE = 'no session with this id belongs to the recording’s owner';
+
 /** Every referenced session must exist and belong to the recording's owner (one query for all rows). */
 async function checkSessions(rows: Array<Record<string, unknown>>, { tx }: WriteContext, pathOf: (i: number) => string): Promise<void> {
   const wanted = rows.map((r) => r.sessionId).filter((id): id is string => typeof id === 'string');
@@ -12,8 +15,8 @@ async function checkSessions(rows: Array<Record<string, unknown>>, { tx }: Write
   const errors = rows
     .map((r, i) => ({ r, i }))
     .filter(({ r }) => typeof r.sessionId === 'string' && owner.get(r.sessionId) !== r.userId)
-    .map(({ i }) => ({ path: pathOf(i), message: 'no session with this id belongs to the recording’s owner' }));
-  if (errors.length) throw badRequest('A recording must belong to a session of the same owner', errors);
+    .map(({ i }) => ({ path: pathOf(i), message: SESSION_MESSAGE }));
+  if (errors.length) throw badRequest(SESSION_TITLE, errors);
 }
 
 /** While a recording has a file, its checksum and size are the file's (set by the upload), not the client's. */
@@ -43,6 +46,19 @@ export const recordings = defineResource({
   parent: { resource: 'sessions', foreignKey: 'sessionId' },
   create: recordingCreate,
   update: recordingUpdate,
+  oneStatement: {
+    // beforeCreate's session check, as a condition of the INSERT.
+    createGuard: {
+      sql(value, names) {
+        const session = value('sessionId');
+        if (!session) return undefined;
+        const S = names.table('Session');
+        return `(${session} IS NULL OR EXISTS (SELECT 1 FROM ${S.table} s WHERE s.${S.c.id} = ${session} AND s.${S.c.userId} = ${value('userId')}))`;
+      },
+      error: () => badRequest(SESSION_TITLE, [{ path: 'body.sessionId', message: SESSION_MESSAGE }]),
+    },
+    updateHookFields: ['sessionId', 'sha256', 'sizeBytes'],
+  },
   hooks: {
     async beforeCreate(data, ctx) {
       await checkSessions([data], ctx, () => 'body.sessionId');

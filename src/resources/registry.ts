@@ -28,12 +28,13 @@ export function lookupService(services: Services, name: string): ResourceService
 /**
  * The services of the resources in `list`. Reads without include= go through SQL
  * (src/resources/sql-read.ts) unless `options.reads` is 'prisma' (the generic path, which the
- * read-path tests compare it with).
+ * read-path tests compare it with); single-row writes run as one statement where they can
+ * (src/resources/sql-write.ts) unless `options.oneStatementWrites` is false.
  */
 export function createServices(
   db: Pick<Database, 'prisma' | 'pool' | 'schema'>,
   list: readonly ResourceDescriptor[] = descriptors,
-  options: { reads?: 'sql' | 'prisma' } = {},
+  options: { reads?: 'sql' | 'prisma'; oneStatementWrites?: boolean } = {},
 ): Services {
   const byName = new Map<string, ResourceDescriptor>(list.map((d) => [d.name, d]));
   const lookup = (name: string): ResourceDescriptor => {
@@ -50,5 +51,7 @@ export function createServices(
   }
   const reads = (d: ResourceDescriptor): SqlReads | undefined =>
     options.reads === 'prisma' ? undefined : new SqlReads(d, db.pool, sqlNames(db.schema).table(d.model));
-  return new Map(list.map((d) => [d.name, new ResourceService(d, db.prisma, db.schema, lookup, reads(d))]));
+  return new Map(
+    list.map((d) => [d.name, new ResourceService(d, db.prisma, db.schema, lookup, reads(d), options.oneStatementWrites ?? true)]),
+  );
 }

@@ -1,13 +1,14 @@
 /**
  * The generic operations on a resource, for any descriptor: list, get, create (one or many),
  * update and delete. Ownership scoping is applied here, in every query, so no route can forget
- * it; every write runs in the caller's transaction together with its event-log row.
+ * it; every write here runs in the caller's transaction together with its event-log row (single-row
+ * writes whose hooks need no queries are one statement instead: direct-writes.ts).
  */
 import type { Principal } from '../auth/principal';
 import { forbidden, notFound, preconditionFailed } from '../core/errors';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { diff, recordEvent, recordEvents, snapshot, type EntityType } from './audit';
-import type { ResourceDescriptor, Row, WriteContext } from './descriptor';
+import type { Db, ResourceDescriptor, Row, WriteContext } from './descriptor';
 import { encodeCursor } from './cursor';
 import { jsonColumnsOf, type ListQuery } from './listing';
 import { afterCondition, orderBy, prismaWhere } from './prisma-query';
@@ -15,6 +16,9 @@ import { etagOf, matchesEtag, toOutput, type Lookup } from './output';
 import { batchRows, readPage } from './paging';
 import { sqlNames, type TableNames } from '../db/sql-names';
 import type { RowSource, SqlReads } from './sql-read';
+import { datamodel } from '../models/generated/schema';
+import { writeStatements } from './sql-write';
+import { DirectWrites } from './direct-writes';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -44,6 +48,8 @@ export const rowLockSql = (t: Pick<TableNames<string>, 'table' | 'id'>): string 
 
 export class ResourceService {
   private readonly lockSql: string;
+  /** Single-row writes as one statement each, where the descriptor's hooks allow (src/resources/direct-writes.ts). */
+  readonly direct?: DirectWrites;
 
   constructor(
     readonly d: ResourceDescriptor,
@@ -53,8 +59,17 @@ export class ResourceService {
     private readonly lookup: Lookup,
     /** The cheap read path (src/resources/sql-read.ts); without it every read goes through Prisma. */
     readonly reads?: SqlReads,
+    /** false: no one-statement writes (every write in a transaction). */
+    oneStatementWrites = true,
   ) {
-    this.lockSql = rowLockSql(sqlNames(schema).table(d.model));
+    const names = sqlNames(schema);
+    this.lockSql = rowLockSql(names.table(d.model));
+    const statements =
+      oneStatementWrites &&
+      d.entityType &&
+      !d.readOnly &&
+      writeStatements(names, datamodel, { model: d.model, hidden: d.hidden, guard: d.oneStatement?.createGuard });
+    if (statements && d.entityType) this.direct = new DirectWrites(d, statements, d.entityType, this);
   }
 
   /** The event-log entity type; only writable resources have one (and only they write). */
@@ -153,11 +168,22 @@ export class ResourceService {
   /** Locks the row for the rest of the transaction, then reads it (404 if not visible). */
   async lockAndFind(tx: Tx, p: Principal, id: unknown): Promise<Row> {
     await tx.$executeRawUnsafe(this.lockSql, id);
-    const row = await this.find(tx, p, id);
+    return this.writable(p, await this.find(tx, p, id), id);
+  }
+
+  /** The row if `p` may change it: 404 if there is none or `p` may not see it, 403 if `p` may only read it. */
+  writable(p: Principal, row: Row | undefined, id: unknown): Row {
+    if (!row || !canSee(this.d, p, row)) throw notFound(`No ${this.d.label} with id ${String(id)}`);
     if (this.d.ownership === 'sharedRead' && !isAdmin(p) && row[this.d.ownerField] !== p.userId) {
       throw forbidden(`Only the owner of this ${this.d.label} or an admin may change it`);
     }
     return row;
+  }
+
+  /** One row created by one statement (callers check `direct?.creates` first). */
+  async createDirect(db: Db, p: Principal, input: Record<string, unknown>, stored?: { claimId: string; location: string }): Promise<Row> {
+    if (!this.direct) throw new Error(`${this.d.name} has no one-statement writes`);
+    return this.direct.create(db, p, this.ownerData(p, input), stored);
   }
 
   checkIfMatch(p: Principal, row: Row, ifMatch: string | undefined): void {
@@ -174,6 +200,7 @@ export class ResourceService {
   async create(tx: Tx, p: Principal, input: Record<string, unknown>, query: Record<string, string> = {}): Promise<Row> {
     const ctx: WriteContext = { tx, principal: p, query };
     let data = this.ownerData(p, input);
+    this.d.rules?.create?.(data);
     if (this.d.hooks?.beforeCreate) data = await this.d.hooks.beforeCreate(data, ctx);
     const row = await this.d.delegate(tx).create({ data, omit: this.hiddenOmit(this.d) });
     await recordEvent(tx, {
@@ -189,6 +216,7 @@ export class ResourceService {
   async createMany(tx: Tx, p: Principal, inputs: Array<Record<string, unknown>>, query: Record<string, string> = {}): Promise<Row[]> {
     const ctx: WriteContext = { tx, principal: p, query };
     let data = inputs.map((i) => this.ownerData(p, i));
+    for (const row of data) this.d.rules?.create?.(row);
     if (this.d.hooks?.beforeCreateMany) data = await this.d.hooks.beforeCreateMany(data, ctx);
     else if (this.d.hooks?.beforeCreate) {
       const hook = this.d.hooks.beforeCreate;
@@ -211,6 +239,7 @@ export class ResourceService {
   async update(tx: Tx, p: Principal, id: unknown, patch: Record<string, unknown>, ifMatch?: string): Promise<Row> {
     const existing = await this.lockAndFind(tx, p, id);
     this.checkIfMatch(p, existing, ifMatch);
+    this.d.rules?.update?.(existing, patch);
     const data = this.d.hooks?.beforeUpdate ? await this.d.hooks.beforeUpdate(existing, patch, { tx, principal: p, query: {} }) : patch;
     const row = await this.d.delegate(tx).update({ where: { id }, data, omit: this.hiddenOmit(this.d) });
     const changes = diff(existing, row);

@@ -26,15 +26,12 @@ export const sessions = defineResource({
   create: sessionCreate,
   update: sessionUpdate,
   deleteParams: ['cascade'],
+  rules: {
+    create: (data) => checkTimes(data.startedAt, data.endedAt),
+    update: (existing, patch) =>
+      checkTimes(patch.startedAt ?? existing.startedAt, patch.endedAt === undefined ? existing.endedAt : patch.endedAt),
+  },
   hooks: {
-    async beforeCreate(data) {
-      checkTimes(data.startedAt, data.endedAt);
-      return data;
-    },
-    async beforeUpdate(existing, patch) {
-      checkTimes(patch.startedAt ?? existing.startedAt, patch.endedAt === undefined ? existing.endedAt : patch.endedAt);
-      return patch;
-    },
     async beforeDelete(existing, { tx, principal, query, afterCommit }) {
       const cascade = query.cascade;
       if (cascade !== undefined && cascade !== 'recordings') {

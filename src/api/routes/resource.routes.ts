@@ -12,7 +12,7 @@ import { principalOf, type Principal } from '../../auth/principal';
 import { badRequest, forbidden } from '../../core/errors';
 import { parseListQuery } from '../../resources/listing';
 import { etagOf, matchesEtag } from '../../resources/output';
-import { idempotent, type StoredResponse } from '../idempotency';
+import { idempotent, type OneStatementWrite, type StoredResponse } from '../idempotency';
 import type { ResourceService, Page, Tx } from '../../resources/service';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { CommitDeps, CommitTask, Row } from '../../resources/descriptor';
@@ -63,17 +63,26 @@ export async function createFrom(
     if (many) return service.createMany(tx, p, rows, query);
     return [await service.create(tx, p, rows[0] as Record<string, unknown>, query)];
   };
-  const write = async (tx: Tx): Promise<StoredResponse> => {
-    const created = await insert(tx);
-    if (many) return { status: 201, body: { data: created.map((r) => service.output(r, p)) }, headers: {} };
-    const row = created[0] as Row;
+  const created = (row: Row): StoredResponse => {
     const out = service.output(row, p);
     return { status: 201, body: out, headers: { Location: `${base}/${String(row.id)}`, ETag: etagOf(out) } };
+  };
+  const write = async (tx: Tx): Promise<StoredResponse> => {
+    const rows = await insert(tx);
+    if (many) return { status: 201, body: { data: rows.map((r) => service.output(r, p)) }, headers: {} };
+    return created(rows[0] as Row);
+  };
+  // One row and no hook that needs queries: one statement, which needs no transaction.
+  const direct = !many && !creation && service.direct?.creates ? service.direct : undefined;
+  const single: OneStatementWrite | undefined = direct && {
+    run: async (db, claim) =>
+      created(await service.createDirect(db, p, rows[0] as Record<string, unknown>, claim && { claimId: claim.id, location: `${base}/` })),
+    replayHeaders: (stored) => ({ ETag: direct.etagOfStored(stored.body as Record<string, unknown>) }),
   };
   const response = await idempotent(
     deps.prisma,
     { key: req.get('idempotency-key'), userId: p.userId, method: req.method, path: req.baseUrl + req.path, body },
-    write,
+    single ?? write,
     TRANSACTION,
   );
   send(res, response, 'replayed' in response);
@@ -120,7 +129,10 @@ export function resourceRoutes(service: ResourceService, deps: ResourceRouteDeps
       const id = parseId(d, req.params.id);
       const patch = parseBody(d.update as z.ZodType<Record<string, unknown>>, req.body ?? {});
       if (!Object.keys(patch).length) throw badRequest('The patch is empty', [{ path: 'body', message: 'must set at least one field' }]);
-      const row = await deps.prisma.$transaction((tx) => service.update(tx, p, id, patch, req.get('if-match')), TRANSACTION);
+      const ifMatch = req.get('if-match');
+      const row = service.direct?.updates(patch)
+        ? await service.direct.update(deps.prisma, p, id, patch, ifMatch)
+        : await deps.prisma.$transaction((tx) => service.update(tx, p, id, patch, ifMatch), TRANSACTION);
       const out = service.output(row, p);
       res.setHeader('ETag', etagOf(out));
       res.json(out);
@@ -130,7 +142,9 @@ export function resourceRoutes(service: ResourceService, deps: ResourceRouteDeps
       const query = onlyParams(req, d.deleteParams ?? []);
       const id = parseId(d, req.params.id);
       const tasks: CommitTask[] = [];
-      await deps.prisma.$transaction((tx) => service.remove(tx, p, id, req.get('if-match'), query, (t) => tasks.push(t)), TRANSACTION);
+      const ifMatch = req.get('if-match');
+      if (service.direct?.deletes) await service.direct.remove(deps.prisma, p, id, ifMatch);
+      else await deps.prisma.$transaction((tx) => service.remove(tx, p, id, ifMatch, query, (t) => tasks.push(t)), TRANSACTION);
       res.status(204).end();
       // Deleted for the client either way; what fails here is left for the periodic sweep.
       const { commitDeps } = deps;

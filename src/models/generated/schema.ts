@@ -16,6 +16,12 @@ export const datamodel = {
           "id": true,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "uuid",
+            "args": [
+              7
+            ]
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -29,6 +35,7 @@ export const datamodel = {
           "id": false,
           "unique": true,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "Stored lower-case (the API lower-cases it)."
         },
@@ -42,6 +49,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -55,6 +63,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": "MEMBER",
           "updatedAt": false,
           "documentation": null
         },
@@ -68,6 +77,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "scrypt hash with its parameters; never leaves the server."
         },
@@ -81,6 +91,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -94,6 +105,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -107,6 +122,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": true,
           "documentation": null
         }
@@ -194,6 +210,12 @@ export const datamodel = {
           "id": true,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "uuid",
+            "args": [
+              7
+            ]
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -207,6 +229,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -220,6 +243,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -233,6 +257,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -246,6 +271,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": "FULL",
           "updatedAt": false,
           "documentation": null
         },
@@ -259,6 +285,7 @@ export const datamodel = {
           "id": false,
           "unique": true,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "SHA-256 of the secret; the secret itself is shown once and never stored."
         },
@@ -272,6 +299,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "The first characters of the secret, for display."
         },
@@ -285,6 +313,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -298,6 +327,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -311,6 +341,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -324,6 +355,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -337,6 +372,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": true,
           "documentation": null
         }
@@ -392,6 +428,12 @@ export const datamodel = {
           "id": true,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "uuid",
+            "args": [
+              7
+            ]
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -405,6 +447,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -418,6 +461,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -431,6 +475,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -444,6 +489,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -457,6 +503,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "Must not be before startedAt (checked by the API)."
         },
@@ -470,6 +517,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -483,6 +531,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": "{}",
           "updatedAt": false,
           "documentation": null
         },
@@ -496,6 +545,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -509,6 +562,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": true,
           "documentation": null
         }
@@ -581,6 +635,12 @@ export const datamodel = {
           "id": true,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "uuid",
+            "args": [
+              7
+            ]
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -594,6 +654,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -607,6 +668,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -620,6 +682,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -633,6 +696,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -646,6 +710,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": "PENDING",
           "updatedAt": false,
           "documentation": null
         },
@@ -659,6 +724,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "Media type of the stored data, e.g. application/x-edf."
         },
@@ -672,6 +738,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -685,6 +752,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -698,6 +766,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -711,6 +780,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -724,6 +794,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -737,6 +808,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -750,6 +822,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -763,6 +836,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": "{}",
           "updatedAt": false,
           "documentation": null
         },
@@ -776,6 +850,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "Where the recording's file is in the content store (src/storage), made from ids by the\nserver; null while it has none. Never sent to clients."
         },
@@ -789,6 +864,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -802,6 +881,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": true,
           "documentation": null
         }
@@ -899,6 +979,7 @@ export const datamodel = {
           "id": true,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -912,6 +993,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -925,6 +1007,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "Upload-Length: the size of the whole file."
         },
@@ -938,6 +1021,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "SHA-256 (hex) the client declared for the whole file, checked when it is complete."
         },
@@ -951,6 +1035,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "If-Match of the creation request, checked again at the commit."
         },
@@ -964,6 +1049,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "Upload-Metadata of the creation request (returned by HEAD, as tus requires)."
         },
@@ -977,6 +1063,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -990,6 +1077,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         }
@@ -1043,6 +1134,12 @@ export const datamodel = {
           "id": true,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "uuid",
+            "args": [
+              7
+            ]
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -1056,6 +1153,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1069,6 +1167,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1082,6 +1181,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "Semantic version, e.g. 1.4.0."
         },
@@ -1095,6 +1195,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1108,6 +1209,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": "{}",
           "updatedAt": false,
           "documentation": "JSON Schema of the algorithm's inputs."
         },
@@ -1121,6 +1223,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": "DRAFT",
           "updatedAt": false,
           "documentation": null
         },
@@ -1134,6 +1237,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -1147,6 +1254,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": true,
           "documentation": null
         }
@@ -1227,6 +1335,12 @@ export const datamodel = {
           "id": true,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "uuid",
+            "args": [
+              7
+            ]
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -1240,6 +1354,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "The owner: the recording's owner."
         },
@@ -1253,6 +1368,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1266,6 +1382,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1279,6 +1396,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": "{}",
           "updatedAt": false,
           "documentation": "The run's inputs, valid against the algo's parameters JSON Schema (defaults filled in)."
         },
@@ -1292,6 +1410,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": "QUEUED",
           "updatedAt": false,
           "documentation": null
         },
@@ -1305,6 +1424,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": 0,
           "updatedAt": false,
           "documentation": "Claims so far (each claim is one attempt)."
         },
@@ -1318,6 +1438,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1331,6 +1452,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": "Not claimable before this time (retry backoff)."
         },
@@ -1344,6 +1469,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "The API key of the worker holding the run (RUNNING) or that held it last (finished)."
         },
@@ -1357,6 +1483,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "What the worker calls itself (host, process), for operators."
         },
@@ -1370,6 +1497,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "The current lease: reports must name it. Never sent to the run's owner."
         },
@@ -1383,6 +1511,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1396,6 +1525,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1409,6 +1539,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1422,6 +1553,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "0 to 1, as the worker reports it."
         },
@@ -1435,6 +1567,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1448,6 +1581,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "What the algorithm produced (SUCCEEDED), at most 64 KiB as JSON."
         },
@@ -1461,6 +1595,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "The last failure: { message, code?, details?, retryable }."
         },
@@ -1474,6 +1609,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "The last claim."
         },
@@ -1487,6 +1623,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1500,6 +1637,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -1513,6 +1654,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": true,
           "documentation": null
         }
@@ -1622,6 +1764,10 @@ export const datamodel = {
           "id": true,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "autoincrement",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -1635,6 +1781,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -1648,6 +1798,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1661,6 +1812,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1674,6 +1826,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1687,6 +1840,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1700,6 +1854,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1713,6 +1868,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "Before/after of the changed fields, secrets redacted."
         },
@@ -1726,6 +1882,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         }
@@ -1787,6 +1947,12 @@ export const datamodel = {
           "id": true,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "uuid",
+            "args": [
+              7
+            ]
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -1800,6 +1966,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1813,6 +1980,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1826,6 +1994,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "\"POST /api/v1/recordings\""
         },
@@ -1839,6 +2008,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1852,6 +2022,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "SHA-256 of the canonical request body."
         },
@@ -1865,6 +2036,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "Null while the first request is still running."
         },
@@ -1878,6 +2050,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1891,6 +2064,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1904,6 +2078,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -1917,6 +2092,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -1930,6 +2109,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": true,
           "documentation": null
         }
@@ -1984,6 +2164,10 @@ export const datamodel = {
           "id": true,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "autoincrement",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         },
@@ -1997,6 +2181,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": "The e-mail address tried, lower-case (known or not)."
         },
@@ -2010,6 +2195,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -2023,6 +2209,10 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": {
+            "name": "now",
+            "args": []
+          },
           "updatedAt": false,
           "documentation": null
         }
@@ -2075,6 +2265,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -2088,6 +2279,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": false,
+          "default": null,
           "updatedAt": false,
           "documentation": null
         },
@@ -2101,6 +2293,7 @@ export const datamodel = {
           "id": false,
           "unique": false,
           "hasDefault": true,
+          "default": 0,
           "updatedAt": false,
           "documentation": null
         }
