@@ -58,10 +58,11 @@ describe('npm start with an OTLP endpoint', () => {
     collector?.close();
   });
 
+  // include= keeps a listing on Prisma Client (without it a listing is one SQL statement on the pool).
   it('when a request is served, then the collector receives its trace with HTTP, auth, Prisma and pg spans under the service name', async () => {
     const db = connectDatabase({ url: testDatabaseUrl(), poolSize: 1, connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 });
     const { token } = await createUser(db).finally(() => db.close());
-    const res = await fetch(`http://127.0.0.1:${service.port}/api/v1/sessions?limit=2`, {
+    const res = await fetch(`http://127.0.0.1:${service.port}/api/v1/sessions?limit=2&include=user`, {
       headers: { ...authHeader(token), 'X-Request-Id': 'otlp-1' },
     });
     expect(res.status).toBe(200);
