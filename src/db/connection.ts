@@ -76,6 +76,20 @@ export function releasingBrokenTransactions(factory: PrismaPg): SqlDriverAdapter
   };
 }
 
+const { builtins } = pg.types;
+const parseTimestamptz = pg.types.getTypeParser(builtins.TIMESTAMPTZ, 'text');
+/**
+ * Type parsers of the pool's own queries (Prisma's adapter brings its own): `timestamp` columns
+ * (Prisma's DateTime without @db.Timestamptz) hold UTC, as Prisma writes them, so they are read
+ * as UTC — pg's default reads them in the process's time zone.
+ */
+const POOL_TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === builtins.TIMESTAMP && format !== 'binary'
+      ? (text: string) => parseTimestamptz(text.endsWith(' BC') ? `${text.slice(0, -3)}+00 BC` : `${text}+00`)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
 export function connectDatabase(options: DatabaseOptions): Database {
   const { config, schema } = parsePgUrl(options.url);
   const pool = new pg.Pool({
@@ -87,6 +101,7 @@ export function connectDatabase(options: DatabaseOptions): Database {
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'backendapi',
     keepAlive: true,
+    types: POOL_TYPES,
     // A refused connection reads as an outage (503), not as an error of the query that waited for it;
     // with metrics on, the same client also times every query.
     Client: options.timeQueries ? TimedClient : ConnectErrorClient,

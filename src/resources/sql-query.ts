@@ -8,12 +8,18 @@
  */
 import { literalPattern, type Filter, type SortKey } from './listing';
 
+/**
+ * A Date as its ISO text in UTC: pg would send it in the process's time zone with an offset,
+ * which a `timestamp` (without time zone) column, holding UTC as Prisma writes it, would misread.
+ */
+const utc = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : value);
+
 /** A statement's parameters, numbered in the order they are added. */
 export class Params {
   readonly values: unknown[] = [];
 
   add(value: unknown): string {
-    this.values.push(value);
+    this.values.push(Array.isArray(value) ? value.map(utc) : utc(value));
     return `$${this.values.length}`;
   }
 }
