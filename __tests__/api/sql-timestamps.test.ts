@@ -24,11 +24,30 @@ const { Params } = require('./src/resources/sql-query');
             '0044-03-15 12:00:00 BC'::timestamp AS bc\`,
     params.values,
   );
+  // timestamptz as the session writes it: in UTC (+00) with 0 to 6 fraction digits, or in another zone.
+  const forms = ['2026-01-02 03:04:05.678', '2026-01-02 03:04:05.5', '2026-01-02 03:04:05', '2026-01-02 03:04:05.123456', '0044-03-15 12:00:00'];
+  const zoned = [];
+  for (const zone of ['UTC', 'Asia/Kolkata']) {
+    const client = await db.pool.connect();
+    await client.query("SELECT set_config('TimeZone', $1, false)", [zone]);
+    const tz = await client.query(\`SELECT \${forms.map((f, i) => \`'\${f}+00'::timestamptz AS t\${i}\`).join(', ')}\`);
+    await client.query('RESET TimeZone');
+    client.release();
+    zoned.push(forms.map((f, i) => tz.rows[0]['t' + i].toISOString()));
+  }
   await db.close();
   const r = rows[0];
-  process.stdout.write(JSON.stringify({ localHours: at.getHours(), text: r.text, read: r.read.toISOString(), inList: r.inList, bc: r.bc.toISOString() }));
+  process.stdout.write(JSON.stringify({ localHours: at.getHours(), text: r.text, read: r.read.toISOString(), inList: r.inList, bc: r.bc.toISOString(), zoned }));
 })();
 `;
+
+const utc = [
+  '2026-01-02T03:04:05.678Z',
+  '2026-01-02T03:04:05.500Z',
+  '2026-01-02T03:04:05.000Z',
+  '2026-01-02T03:04:05.123Z',
+  '0044-03-15T12:00:00.000Z',
+];
 
 describe('timestamps on the pool, in a process whose time zone is not UTC', () => {
   it('when a Date is a parameter of a timestamp and a timestamp is read, then both are UTC', () => {
@@ -43,6 +62,7 @@ describe('timestamps on the pool, in a process whose time zone is not UTC', () =
       read: '2026-01-02T03:04:05.678Z',
       inList: true,
       bc: '-000043-03-15T12:00:00.000Z',
+      zoned: [utc, utc],
     });
   });
 });

@@ -18,9 +18,12 @@ export function toOutput(
   only?: readonly string[],
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    if (d.hidden?.includes(key)) continue;
-    const relation = d.relations?.[key];
+  const { hidden, relations } = d;
+  // for…in over the row's own keys (rows are plain objects): no array of entries per row.
+  for (const key in row) {
+    const value = row[key];
+    if (hidden?.includes(key)) continue;
+    const relation = relations?.[key];
     if (relation) {
       const target = lookup(relation.resource);
       const embedded = value as Record<string, unknown> | null;
