@@ -5,7 +5,7 @@
  */
 import type { RequestHandler, Response } from 'express';
 import type { Pool } from 'pg';
-import { collectProcessMetrics, httpDuration, httpInFlight, httpRequests, idempotencyReplays } from './metrics';
+import { collectProcessMetrics, httpDuration, httpRequests, idempotencyReplays, requestsInFlight } from './metrics';
 import { observePool } from './db-metrics';
 import { routeTemplate } from './route-template';
 
@@ -15,18 +15,26 @@ interface Series {
   requests: { inc(): void };
   duration: { observe(seconds: number): void };
 }
-const series = new Map<string, Series>();
+/** By method, then status class, then route: found without building a key string per request. */
+const series = new Map<string, Map<string, Map<string, Series>>>();
 
 /** The counter and histogram children of one label set, kept: labels are hashed once, not per request. */
 function seriesOf(method: string, route: string, statusClass: string): Series {
-  const key = `${method} ${statusClass} ${route}`;
-  let found = series.get(key);
+  let byClass = series.get(method);
+  if (!byClass) series.set(method, (byClass = new Map()));
+  let byRoute = byClass.get(statusClass);
+  if (!byRoute) byClass.set(statusClass, (byRoute = new Map()));
+  let found = byRoute.get(route);
   if (!found) {
     found = { requests: httpRequests.labels(method, route, statusClass), duration: httpDuration.labels(method, route, statusClass) };
-    series.set(key, found);
+    byRoute.set(route, found);
   }
   return found;
 }
+
+/** The status class label of a status code (100–599). */
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+const statusClassOf = (status: number): string => STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
 
 const STARTED = Symbol('metrics.started');
 type Timed = Response & { [STARTED]?: number };
@@ -37,13 +45,13 @@ type Timed = Response & { [STARTED]?: number };
  * sent, and comes alone when the client went away first.
  */
 function onClose(this: Timed): void {
-  httpInFlight.dec();
+  requestsInFlight.count--;
   const { req } = this;
   const { requests, duration } = seriesOf(
     METHODS.has(req.method) ? req.method : 'OTHER',
     routeTemplate(req),
     // A client that went away before the answer: no status was sent.
-    this.headersSent ? `${Math.floor(this.statusCode / 100)}xx` : 'aborted',
+    this.headersSent ? statusClassOf(this.statusCode) : 'aborted',
   );
   requests.inc();
   duration.observe((performance.now() - (this[STARTED] ?? 0)) / 1e3);
@@ -59,7 +67,7 @@ export function requestMetrics(pool: Pool): RequestHandler {
   observePool(pool);
   return (_req, res, next) => {
     (res as Timed)[STARTED] = performance.now();
-    httpInFlight.inc();
+    requestsInFlight.count++;
     res.on('close', onClose);
     next();
   };

@@ -31,10 +31,16 @@ export const httpDuration = new Histogram({
   registers: [registry],
 });
 
-export const httpInFlight = new Gauge({
+/** Requests being handled now, counted by the request middleware (a plain number: the gauge reads it when scraped). */
+export const requestsInFlight = { count: 0 };
+
+new Gauge({
   name: `${PREFIX}http_requests_in_flight`,
   help: 'HTTP requests being handled now',
   registers: [registry],
+  collect() {
+    this.set(requestsInFlight.count);
+  },
 });
 
 export const dbQueryDuration = new Histogram({
