@@ -66,12 +66,7 @@ async function main(): Promise<void> {
   let key = 0;
   const created = (row: Row): StoredResponse => ({ status: 201, body: fastRecordings.output(row, p), headers: {} });
   const keyed = (write: Parameters<typeof idempotent>[2]) =>
-    idempotent(
-      prisma,
-      { key: `k${++key}`, userId: p.userId, method: 'POST', path: '/api/v1/recordings', body: recording },
-      write,
-      TRANSACTION,
-    );
+    idempotent(db, { key: `k${++key}`, userId: p.userId, method: 'POST', path: '/api/v1/recordings', body: recording }, write, TRANSACTION);
 
   const results = {
     createRecordingWithAudit: {

@@ -38,7 +38,7 @@ export function apiRouter(deps: AppDeps & { store: ContentStore }): Router {
   const content = new ContentService({ prisma, schema: deps.db.schema, store: deps.store, recordings, limits: deps.config.content });
   content.events.on('uploaded', ({ bytes }) => recordContentBytes('upload', bytes));
   content.events.on('downloaded', ({ bytes }) => recordContentBytes('download', bytes));
-  const routeDeps = { prisma, commitDeps: { recordingDeleted: (id: string) => content.recordingDeleted(id) } };
+  const routeDeps = { prisma, schema: deps.db.schema, commitDeps: { recordingDeleted: (id: string) => content.recordingDeleted(id) } };
   router.use(schemaRoutes(descriptors));
   for (const child of services.values()) {
     if (child.d.parent) router.use(nestedRoutes(child, lookupService(services, child.d.parent.resource), routeDeps));

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { startTestApp, truncateAll, type TestApp } from '../../support/app';
 import { authHeader, createUser, type TestUser } from '../../support/factories';
-import { purgeExpiredKeys } from '../../../src/api/idempotency';
+import { purgeExpiredKeys, requestHash } from '../../../src/api/idempotency';
 
 describe('idempotent POSTs and atomic audit', () => {
   let t: TestApp;
@@ -78,6 +78,34 @@ describe('idempotent POSTs and atomic audit', () => {
     await t.db.prisma.idempotencyKey.updateMany({ where: { key: 'old-key' }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect(await purgeExpiredKeys(t.db.prisma)).toBeGreaterThanOrEqual(1);
     expect(await t.db.prisma.idempotencyKey.count({ where: { key: 'old-key' } })).toBe(0);
+  });
+
+  it('when a claim’s request never finished, then the key is in flight (409) until the claim is 5 minutes old, then taken over', async () => {
+    const body = { ...session, title: 'Crashed' };
+    const claimed = new Date();
+    await t.db.prisma.idempotencyKey.create({
+      data: {
+        key: 'crashed-key',
+        userId: ada.user.id,
+        method: 'POST',
+        path: '/api/v1/sessions',
+        requestHash: requestHash(body),
+        createdAt: claimed,
+        expiresAt: new Date(claimed.getTime() + 24 * 60 * 60 * 1000),
+      },
+    });
+    expect((await post(ada, 'crashed-key', body)).status).toBe(409);
+    await t.db.prisma.idempotencyKey.updateMany({
+      where: { key: 'crashed-key' },
+      data: { createdAt: new Date(Date.now() - 5 * 60 * 1000 - 1000) },
+    });
+    const res = await post(ada, 'crashed-key', body);
+    expect(res.status).toBe(201);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    const replay = await post(ada, 'crashed-key', body);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(res.body);
+    expect(await t.db.prisma.session.count({ where: { title: 'Crashed' } })).toBe(1);
   });
 
   it('when the key is malformed, then 400 names the header', async () => {

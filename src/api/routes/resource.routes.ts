@@ -23,6 +23,8 @@ export const TRANSACTION = { timeout: 30_000, maxWait: 5_000 };
 
 export interface ResourceRouteDeps {
   prisma: PrismaClient;
+  /** The quoted PostgreSQL schema, for the raw statements of Idempotency-Key claims. */
+  schema: string;
   /** For work a delete schedules for after its commit (a recording's file). */
   commitDeps?: CommitDeps;
 }
@@ -80,7 +82,7 @@ export async function createFrom(
     replayHeaders: (stored) => ({ ETag: direct.etagOfStored(stored.body as Record<string, unknown>) }),
   };
   const response = await idempotent(
-    deps.prisma,
+    deps,
     { key: req.get('idempotency-key'), userId: p.userId, method: req.method, path: req.baseUrl + req.path, body },
     single ?? write,
     TRANSACTION,

@@ -28,19 +28,14 @@ export interface RunRouteDeps extends ResourceRouteDeps {
  * that stores its response for replays (src/api/idempotency.ts).
  */
 export function performOnce(
-  deps: Pick<ResourceRouteDeps, 'prisma'>,
+  deps: Pick<ResourceRouteDeps, 'prisma' | 'schema'>,
   req: Request,
   p: Principal,
   write: (db: Db) => Promise<StoredResponse>,
 ): Promise<StoredResponse | Replay> {
   const key = req.get('idempotency-key');
   if (key === undefined) return write(deps.prisma);
-  return idempotent(
-    deps.prisma,
-    { key, userId: p.userId, method: req.method, path: req.baseUrl + req.path, body: req.body },
-    write,
-    TRANSACTION,
-  );
+  return idempotent(deps, { key, userId: p.userId, method: req.method, path: req.baseUrl + req.path, body: req.body }, write, TRANSACTION);
 }
 
 export function runRoutes(deps: RunRouteDeps): Router {
