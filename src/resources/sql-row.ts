@@ -5,7 +5,7 @@
  * of its value as the event log keeps it — the same as audit.ts's snapshot: Dates as ISO
  * strings with ms and Z, BigInt as decimal strings, secrets redacted.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { quoteIdent } from '../db/pg-url';
 import type { FieldMeta } from '../db/sql-names';
 import { REDACTED, SECRET_FIELDS } from './audit';
@@ -28,14 +28,15 @@ export interface Column {
   snapshot(expr: string): string;
 }
 
-/** A UUID of version 7 (RFC 9562): 48 bits of Unix time in ms, then random bits; what Prisma's uuid(7) makes. */
+/**
+ * A UUID of version 7 (RFC 9562): 48 bits of Unix time in ms, then random bits; what Prisma's
+ * uuid(7) makes. The random bits are a version-4 UUID's (randomUUID draws from a cached pool of
+ * random bytes, where randomBytes(16) is a system call per id) after its version digit.
+ */
 export function uuidv7(): string {
-  const b = randomBytes(16);
-  b.writeUIntBE(Date.now(), 0, 6);
-  b[6] = ((b[6] as number) & 0x0f) | 0x70;
-  b[8] = ((b[8] as number) & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx
+  const time = Date.now().toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
 }
 
 const SCALAR_CASTS: Record<string, string> = {
