@@ -103,7 +103,7 @@ function oneStatementWrites(d: (typeof descriptors)[number]): Array<[string, str
     .slice(1, 4);
   return [
     [`create ${d.name}`, w.create(all).sql],
-    [`create stored ${d.name}`, w.create(new Set(some), true).sql],
+    [`create stored ${d.name}`, w.create(new Set(some), claimStatements(names, meta).keepCreated).sql],
     [`read ${d.name}`, w.read],
     [`update ${d.name}`, w.update(some)],
     [`remove ${d.name}`, w.remove],

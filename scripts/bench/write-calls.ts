@@ -15,6 +15,7 @@ import { etagOf } from '../../src/resources/output';
 import type { Principal } from '../../src/auth/principal';
 import { TRANSACTION } from '../../src/api/routes/resource.routes';
 import { idempotent, type StoredResponse } from '../../src/api/idempotency';
+import { keepCreatedResponse } from '../../src/api/idempotency-claim';
 import type { Row } from '../../src/resources/descriptor';
 import { migrate, recreateDatabase, seed } from './seed';
 
@@ -77,8 +78,8 @@ async function main(): Promise<void> {
       transaction: await cpuPerCall(() => keyed(async (tx) => created(await oldRecordings.create(tx, p, recording)))),
       oneStatement: await cpuPerCall(() =>
         keyed({
-          run: async (db, claim) =>
-            created(await fastRecordings.createDirect(db, p, recording, claim && { claimId: claim.id, location: '/r/' })),
+          run: async (client, claim) =>
+            created(await fastRecordings.createDirect(client, p, recording, claim && keepCreatedResponse(db, claim, '/r/'))),
           replayHeaders: () => ({}),
         }),
       ),

@@ -10,6 +10,8 @@ import { datamodel } from '../models/generated/schema';
 import { sqlNames, type DatamodelMeta, type SqlNames } from '../db/sql-names';
 import { quoteIdent } from '../db/pg-url';
 import { columnsOf } from '../resources/sql-row';
+import type { CreateAttachment } from '../resources/sql-write';
+import type { Attached } from '../resources/direct-writes';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A claim older than this whose request never finished (crash) may be taken over. */
@@ -88,6 +90,20 @@ export function claimStatements(names: SqlNames, dm: DatamodelMeta = datamodel) 
   AND (${k.expiresAt} <= $2::timestamptz OR (${k.responseStatus} IS NULL AND ${k.createdAt} < $3::timestamptz))`,
     release: `DELETE FROM ${K.table} WHERE ${byId} AND ${k.responseStatus} IS NULL`,
     generateId: id.generate,
+    /**
+     * The response of a created row, kept with the claimed key by the create's own statement
+     * (src/resources/sql-write.ts): 201, the row as its body, its Location ($first: the
+     * collection's URL and a slash, to which the id is added); the ETag is made again from the
+     * body when it is replayed. $first + 1: the claim's id.
+     */
+    keepCreated: {
+      key: 'idempotency',
+      cte: (rowJson: string, n: number) => `stored AS (
+    UPDATE ${K.table} ik SET ${k.responseStatus} = 201, ${k.responseBody} = ${rowJson},
+           ${k.responseHeaders} = jsonb_build_object('Location', $${n}::text || c."id"::text), ${k.updatedAt} = now()
+      FROM created c WHERE ik.${k.id} = ${id.param(n + 1)}
+  )`,
+    } satisfies CreateAttachment,
   };
 }
 
@@ -135,6 +151,11 @@ export async function claimKey(db: KeyStore, req: ClaimRequest): Promise<{ id: s
     return { status: existing.responseStatus, body: existing.responseBody, headers: existing.responseHeaders ?? {}, replayed: true };
   }
   throw conflict('The Idempotency-Key could not be claimed; retry');
+}
+
+/** What a one-statement create runs to keep its response with the claimed key (see keepCreated). */
+export function keepCreatedResponse(db: KeyStore, claim: { id: string }, location: string): Attached {
+  return { cte: statementsIn(db.schema).keepCreated, params: [location, claim.id] };
 }
 
 /** Gives a claimed key back (its request failed), unless its response was stored. */

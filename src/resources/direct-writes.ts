@@ -11,7 +11,13 @@ import { conflict } from '../core/errors';
 import { currentRequestId } from '../core/context';
 import type { Db, ResourceDescriptor, Row } from './descriptor';
 import { etagOf } from './output';
-import { VERSION, type WriteStatements } from './sql-write';
+import { VERSION, type CreateAttachment, type WriteStatements } from './sql-write';
+
+/** A CTE for the create statement to run with the row it creates, and the CTE's parameters. */
+export interface Attached {
+  cte: CreateAttachment;
+  params: unknown[];
+}
 
 /** The checks of a row in hand that service.ts applies to a locked row. */
 export interface RowRules {
@@ -54,15 +60,15 @@ export class DirectWrites {
   }
 
   /**
-   * `data`: the parsed input with its owner set. `stored`: the same statement keeps the response
-   * (201, the row, Location = `location` + id) with the claimed Idempotency-Key `claimId`.
+   * `data`: the parsed input with its owner set. `attach`: another CTE the same statement runs
+   * with the created row, and its parameters.
    */
-  async create(db: Db, p: Principal, data: Record<string, unknown>, stored?: { claimId: string; location: string }): Promise<Row> {
+  async create(db: Db, p: Principal, data: Record<string, unknown>, attach?: Attached): Promise<Row> {
     this.d.rules?.create?.(data);
     const present = new Set(Object.keys(data).filter((k) => data[k] !== undefined));
-    const { sql, columns } = this.s.create(present, Boolean(stored));
+    const { sql, columns } = this.s.create(present, attach?.cte);
     const values = columns.map((c) => (present.has(c.field) ? c.value(data[c.field]) : c.generate?.()));
-    const keep = stored ? [stored.location, stored.claimId] : [];
+    const keep = attach?.params ?? [];
     const [row] = await db.$queryRawUnsafe<Row[]>(sql, ...values, ...this.event(p, 'created'), ...keep);
     if (!row) throw this.d.oneStatement?.createGuard?.error() ?? new Error(`${this.d.name}: the INSERT wrote no row`);
     return row;

@@ -18,7 +18,7 @@ import { sqlNames, type TableNames } from '../db/sql-names';
 import type { RowSource, SqlReads } from './sql-read';
 import { datamodel } from '../models/generated/schema';
 import { writeStatements } from './sql-write';
-import { DirectWrites } from './direct-writes';
+import { DirectWrites, type Attached } from './direct-writes';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -181,9 +181,9 @@ export class ResourceService {
   }
 
   /** One row created by one statement (callers check `direct?.creates` first). */
-  async createDirect(db: Db, p: Principal, input: Record<string, unknown>, stored?: { claimId: string; location: string }): Promise<Row> {
+  async createDirect(db: Db, p: Principal, input: Record<string, unknown>, attach?: Attached): Promise<Row> {
     if (!this.direct) throw new Error(`${this.d.name} has no one-statement writes`);
-    return this.direct.create(db, p, this.ownerData(p, input), stored);
+    return this.direct.create(db, p, this.ownerData(p, input), attach);
   }
 
   checkIfMatch(p: Principal, row: Row, ifMatch: string | undefined): void {

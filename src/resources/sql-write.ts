@@ -34,11 +34,23 @@ export interface WriteShape {
   guard?: CreateGuard;
 }
 
+/**
+ * Another data-modifying CTE the create statement runs with the row it created (the HTTP layer
+ * keeps an Idempotency-Key's response with it: src/api/idempotency-claim.ts), so both commit or
+ * neither. It reads CTE `created` (rows by field name) and is given the row's response JSON.
+ */
+export interface CreateAttachment {
+  /** Names the attachment in the statement cache. */
+  key: string;
+  /** `name AS (…)`: `rowJson` is the created row as its response body (jsonb); its own parameters are $first, $first + 1, … */
+  cte(rowJson: string, first: number): string;
+}
+
 export interface CreateStatement {
   sql: string;
   /**
    * The columns whose values are $1…$n, in order; the event's actor, action, entity type and
-   * request id follow; when the response is stored, then the Location's prefix and the claimed key's id.
+   * request id follow; then the attachment's parameters.
    */
   columns: Column[];
 }
@@ -78,18 +90,11 @@ export function writeStatements(names: SqlNames, dm: DatamodelMeta, shape: Write
     SELECT ${actor.param(n)}, $${n + 1}::text, $${n + 2}::text, c."id"::text, $${n + 3}::text, ${changes} FROM ${from} c
   )`;
 
-  const K = names.table('IdempotencyKey');
-  const k = K.c;
-  /** The response of a create kept with its Idempotency-Key (src/api/idempotency.ts): 201, the row as JSON, its Location (the ETag is made again from the body on a replay). */
-  const stored = (n: number): string => `,
-  stored AS (
-    UPDATE ${K.table} ik SET ${k.responseStatus} = 201, ${k.responseBody} = ${jsonObjectOf(output.map((c) => [c.field, c.json(`c.${quoteIdent(c.field)}`)]))},
-           ${k.responseHeaders} = jsonb_build_object('Location', $${n}::text || c."id"::text), ${k.updatedAt} = now()
-      FROM created c WHERE ik.${k.id} = $${n + 1}::${K.id.type}
-  )`;
+  /** The created row as its response body (toOutput's fields and values), as jsonb. */
+  const rowJson = jsonObjectOf(output.map((c) => [c.field, c.json(`c.${quoteIdent(c.field)}`)]));
 
   const creates = new Map<string, CreateStatement>();
-  const buildCreate = (present: ReadonlySet<string>, store: boolean): CreateStatement => {
+  const buildCreate = (present: ReadonlySet<string>, attach: CreateAttachment | undefined): CreateStatement => {
     // Set by the row, or made here (Prisma's uuid()): parameters; @updatedAt left unset: now().
     const given = columns.filter((c) => present.has(c.field) || c.generate);
     const set = [...given, ...columns.filter((c) => c.updatedAt && !present.has(c.field))];
@@ -101,7 +106,7 @@ WITH created AS (
   INSERT INTO ${T.table} AS t (${set.map((c) => c.column).join(', ')})
   SELECT ${values.join(', ')}${guard ? ` WHERE ${guard}` : ''}
   RETURNING ${returning('t')}
-),${logged('created', given.length + 1, `jsonb_build_object('after', ${snapshot('c')})`)}${store ? stored(given.length + 5) : ''}
+),${logged('created', given.length + 1, `jsonb_build_object('after', ${snapshot('c')})`)}${attach ? `,\n  ${attach.cte(rowJson, given.length + 5)}` : ''}
 SELECT * FROM created`;
     return { sql, columns: given };
   };
@@ -143,15 +148,15 @@ SELECT ${fieldList} FROM changed c`;
   return {
     /** Every column of the model, hidden ones included. */
     columns,
-    /** The INSERT of a row that sets the fields `present` (the rest: their defaults); `store`: and keeps the response with its key. */
-    create: (present: ReadonlySet<string>, store = false): CreateStatement =>
+    /** The INSERT of a row that sets the fields `present` (the rest: their defaults), with `attach` run by the same statement. */
+    create: (present: ReadonlySet<string>, attach?: CreateAttachment): CreateStatement =>
       cached(
         creates,
-        `${store ? 'stored:' : ''}${columns
+        `${attach ? `${attach.key}:` : ''}${columns
           .filter((c) => present.has(c.field))
           .map((c) => c.field)
           .join(',')}`,
-        () => buildCreate(present, store),
+        () => buildCreate(present, attach),
       ),
     /** The fields of a response's body, in the order of the row read or returned. */
     outputFields: output.map((c) => c.field),

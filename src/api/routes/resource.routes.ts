@@ -13,6 +13,7 @@ import { badRequest, forbidden } from '../../core/errors';
 import { parseListQuery } from '../../resources/listing';
 import { etagOf, matchesEtag } from '../../resources/output';
 import { idempotent, type OneStatementWrite, type StoredResponse } from '../idempotency';
+import { keepCreatedResponse } from '../idempotency-claim';
 import type { ResourceService, Page, Tx } from '../../resources/service';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { CommitDeps, CommitTask, Row } from '../../resources/descriptor';
@@ -78,7 +79,7 @@ export async function createFrom(
   const direct = !many && !creation && service.direct?.creates ? service.direct : undefined;
   const single: OneStatementWrite | undefined = direct && {
     run: async (db, claim) =>
-      created(await service.createDirect(db, p, rows[0] as Record<string, unknown>, claim && { claimId: claim.id, location: `${base}/` })),
+      created(await service.createDirect(db, p, rows[0] as Record<string, unknown>, claim && keepCreatedResponse(deps, claim, `${base}/`))),
     replayHeaders: (stored) => ({ ETag: direct.etagOfStored(stored.body as Record<string, unknown>) }),
   };
   const response = await idempotent(
