@@ -12,39 +12,18 @@
  * contain "bench").
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { connectDatabase } from '../../src/db/connection';
 import { Prisma } from '../../src/generated/prisma/client';
 import { benchNames } from './names';
 import { migrate, recreateDatabase, seed } from './seed';
+import { cpuPerCallFromArgs } from './cpu-per-call';
 import type { Principal } from '../../src/auth/principal';
 import { parseListQuery } from '../../src/resources/listing';
 import { recordings } from '../../src/resources/recordings.resource';
 import { createServices, descriptors, lookupService } from '../../src/resources/registry';
 import type { ResourceService } from '../../src/resources/service';
 
-const { values } = parseArgs({ options: { calls: { type: 'string' }, rounds: { type: 'string' } } });
-const calls = Number(values.calls ?? 2000);
-const rounds = Number(values.rounds ?? 5);
-
-/** CPU ms per call of `fn`, over `calls` sequential calls (median of `rounds`). */
-async function cpuPerCall(fn: (i: number) => Promise<unknown>): Promise<{ median: number; min: number; max: number }> {
-  for (let i = 0; i < 200; i++) await fn(i); // warm-up: JIT, plan caches, connection
-  const samples: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const before = process.cpuUsage();
-    for (let i = 0; i < calls; i++) await fn(i);
-    const used = process.cpuUsage(before);
-    samples.push((used.user + used.system) / 1000 / calls);
-  }
-  samples.sort((a, b) => a - b);
-  const round = (n: number): number => Math.round(n * 1000) / 1000;
-  return {
-    median: round(samples[Math.floor(samples.length / 2)] as number),
-    min: round(samples[0] as number),
-    max: round(samples.at(-1) as number),
-  };
-}
+const { calls, rounds, cpuPerCall } = cpuPerCallFromArgs(2000);
 
 async function main(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/bench_calls';

@@ -8,7 +8,6 @@
  *
  * The database is dropped, created, migrated and seeded with a small data set (its name must contain "bench").
  */
-import { parseArgs } from 'node:util';
 import { connectDatabase } from '../../src/db/connection';
 import { createServices, lookupService } from '../../src/resources/registry';
 import { etagOf } from '../../src/resources/output';
@@ -18,29 +17,9 @@ import { idempotent, type StoredResponse } from '../../src/api/idempotency';
 import { keepCreatedResponse } from '../../src/api/idempotency-claim';
 import type { Row } from '../../src/resources/descriptor';
 import { migrate, recreateDatabase, seed } from './seed';
+import { cpuPerCallFromArgs } from './cpu-per-call';
 
-const { values } = parseArgs({ options: { calls: { type: 'string' }, rounds: { type: 'string' } } });
-const calls = Number(values.calls ?? 1000);
-const rounds = Number(values.rounds ?? 5);
-
-/** CPU ms per call of `fn`, over `calls` sequential calls (median, min and max of `rounds`). */
-async function cpuPerCall(fn: (i: number) => Promise<unknown>): Promise<{ median: number; min: number; max: number }> {
-  for (let i = 0; i < 200; i++) await fn(i); // warm-up: JIT, plan caches, connection
-  const samples: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const before = process.cpuUsage();
-    for (let i = 0; i < calls; i++) await fn(i);
-    const used = process.cpuUsage(before);
-    samples.push((used.user + used.system) / 1000 / calls);
-  }
-  samples.sort((a, b) => a - b);
-  const round = (n: number): number => Math.round(n * 1000) / 1000;
-  return {
-    median: round(samples[Math.floor(samples.length / 2)] as number),
-    min: round(samples[0] as number),
-    max: round(samples.at(-1) as number),
-  };
-}
+const { calls, rounds, cpuPerCall } = cpuPerCallFromArgs(1000);
 
 async function main(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/bench_writes';
