@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { once } from 'node:events';
 import type { Config } from './core/config';
 import { processConfig } from './core/process-config';
+import { applyV8Settings } from './core/v8-settings';
 import { logger } from './core/logging';
 import { explainDatabaseError } from './db/connection-error';
 import { applyPendingMigrations } from './db/migrations';
@@ -127,6 +128,8 @@ async function main(config: Readonly<Config>): Promise<void> {
 }
 
 const config = processConfig();
+// Before main() opens the database and Prisma compiles its WebAssembly engine.
+applyV8Settings(config.runtime);
 main(config).catch((err: unknown) => {
   const explained = explainDatabaseError(err, config) ?? err;
   logger.error(`start-up failed: ${explained instanceof Error ? explained.message : String(explained)}`);

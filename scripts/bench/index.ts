@@ -6,7 +6,7 @@
  *                    [--scenarios get-by-id,list-50,list-filtered,create-with-audit,create-idempotent,patch-if-match,
  *                                 content-transfer,content-concurrent,runs-throughput,runs-claim-empty]
  *                    [--recordings 100000] [--users 200] [--content-size 1024] [--mode compiled|tsx] [--no-build] [--profile]
- *                    [--variants no-metrics,metrics,trace-100,trace-1] [--profile-variant trace-1] [--rounds 1] [--runs 4000]
+ *                    [--variants no-metrics,metrics,trace-100,trace-1,v8-defaults] [--profile-variant trace-1] [--rounds 1] [--runs 4000]
  *
  * The content scenarios (scripts/bench/content.ts) run after the others, or alone when only they are
  * named (then the database gets a few hundred recordings instead of 100k); so do the run-queue
@@ -15,7 +15,8 @@
  * Each flag also reads BENCH_<NAME> (BENCH_DURATION=10, BENCH_MODE=tsx, …). BENCH_DATABASE_URL
  * (default postgresql://postgres@127.0.0.1:5432/backendapi_bench) names a database that is
  * dropped and created again. --variants adds API processes in other configurations (without
- * metrics, with tracing at 100 % or 1 % sampling) to the same run: see scripts/bench/telemetry.ts.
+ * metrics, with tracing at 100 % or 1 % sampling, with V8's own memory behaviour) to the same run:
+ * see scripts/bench/telemetry.ts.
  * --profile-variant profiles one of those variants' processes as --profile does the API's.
  * --rounds runs every server that many times per scenario and connection count, in turn, so
  * that servers compared with each other run close together in time.
@@ -233,12 +234,18 @@ async function main(): Promise<void> {
   }
   const apiRss = api.peakRssMb();
   const baselineRss = baseline.peakRssMb();
+  const variantRss = Object.fromEntries(extras.map((x) => [x.name, Math.round(x.peakRssMb())]));
 
   say(`\n${table(pairs)}\n`);
   say(
     `peak RSS: API ${apiRss.toFixed(0)} MB, baseline ${baselineRss.toFixed(0)} MB   (load ran ${((Date.now() - t) / 1000).toFixed(0)} s)`,
   );
   if (extras.length) {
+    say(
+      `peak RSS of the other variants: ${Object.entries(variantRss)
+        .map(([name, mb]) => `${name} ${mb} MB`)
+        .join(', ')}`,
+    );
     say(
       `metrics and tracing (API variants, ${(sink.bytes() / 2 ** 20).toFixed(1)} MB of spans exported):\n${telemetryTable(variantRuns, variants)}\n`,
     );
@@ -305,7 +312,7 @@ async function main(): Promise<void> {
         },
         pairs,
         variantRuns,
-        peakRssMb: { api: Math.round(apiRss), baseline: Math.round(baselineRss) },
+        peakRssMb: { api: Math.round(apiRss), baseline: Math.round(baselineRss), variants: variantRss },
         apiShutdown: apiStop,
         targets: checks,
         profile,

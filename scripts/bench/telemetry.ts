@@ -1,16 +1,19 @@
 /**
- * What metrics and tracing cost: the API run in several configurations ("variants") on the same
- * database, in the same run, against the same load. `--variants no-metrics,metrics,trace-100,trace-1`
- * starts one API process per variant; `metrics` (the default configuration: Prometheus metrics on,
- * tracing off) is the API of the main table. Traces go to a local OTLP/HTTP sink that reads and
- * drops them, so their export (serialization and HTTP) is part of the cost measured.
+ * What metrics, tracing and the memory settings cost: the API run in several configurations
+ * ("variants") on the same database, in the same run, against the same load.
+ * `--variants no-metrics,metrics,trace-100,trace-1,v8-defaults` starts one API process per variant;
+ * `metrics` (the default configuration: Prometheus metrics on, tracing off) is the API of the main
+ * table. Traces go to a local OTLP/HTTP sink that reads and drops them, so their export
+ * (serialization and HTTP) is part of the cost measured. `v8-defaults` is the default
+ * configuration with V8's own memory behaviour (HEAP_GROWTH_PERCENT=0, WASM_OPTIMIZE=true), to
+ * show what the memory settings save and cost (docs/scaling.md "Memory").
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Measured, Target } from './report';
 import type { ScenarioName } from './load';
 
-export const VARIANTS = ['no-metrics', 'metrics', 'trace-100', 'trace-1'] as const;
+export const VARIANTS = ['no-metrics', 'metrics', 'trace-100', 'trace-1', 'v8-defaults'] as const;
 export type Variant = (typeof VARIANTS)[number];
 /** The variant that is "the API" of the main table. */
 export const MAIN_VARIANT: Variant = 'metrics';
@@ -29,6 +32,7 @@ export function parseVariants(list: string): Variant[] {
 export function variantEnv(variant: Variant, otlpEndpoint: string): NodeJS.ProcessEnv {
   // A free metrics port per process: several run at once, and others may use 9464.
   const metrics = { METRICS_ENABLED: variant === 'no-metrics' ? 'false' : 'true', METRICS_PORT: '0' };
+  if (variant === 'v8-defaults') return { ...metrics, OTEL_SDK_DISABLED: 'true', HEAP_GROWTH_PERCENT: '0', WASM_OPTIMIZE: 'true' };
   if (!variant.startsWith('trace-')) return { ...metrics, OTEL_SDK_DISABLED: 'true' };
   return {
     ...metrics,
@@ -104,6 +108,12 @@ export function telemetryTable(runs: VariantRun[], variants: Variant[]): string 
     const rel = relative(runs, v, reference);
     return `${v}: throughput ${rel.throughput.toFixed(3)}, CPU ${rel.cpu.toFixed(3)} of ${reference} (median of ${rel.rounds} rounds)`;
   });
+  if (variants.includes('v8-defaults') && reference !== MAIN_VARIANT) {
+    const rel = relative(runs, MAIN_VARIANT, 'v8-defaults');
+    all.push(
+      `memory settings (${MAIN_VARIANT} / v8-defaults): throughput ${rel.throughput.toFixed(3)}, CPU ${rel.cpu.toFixed(3)} (median of ${rel.rounds} rounds)`,
+    );
+  }
   return [head, '-'.repeat(head.length), ...lines, '', ...all].join('\n');
 }
 

@@ -80,6 +80,10 @@ const envSchema = z.object({
   AUTH_PASSWORD_COST: z.coerce.number().int().min(PASSWORD_COST_MIN).max(PASSWORD_COST_MAX).default(PASSWORD_COST_DEFAULT),
   RATE_LIMIT_PER_MINUTE: positiveInt.optional(),
 
+  // How the server's V8 uses memory (docs/scaling.md "Memory")
+  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(400).default(50),
+  WASM_OPTIMIZE: bool.default(false),
+
   METRICS_ENABLED: bool.default(true),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   METRICS_PORT: port.default(9464),
@@ -152,6 +156,13 @@ export interface Config {
   /** Requests per token per minute; undefined: no general limit. */
   rateLimit: { perMinute: number | undefined };
   log: { level: 'silent' | 'error' | 'warn' | 'info' | 'http' | 'debug'; format: 'json' | 'pretty' };
+  /** The server process's V8 settings (src/core/v8-settings.ts). */
+  runtime: {
+    /** After each full collection the old generation may grow by this share of what survived before the next; 0: V8's own heuristic. */
+    heapGrowthPercent: number;
+    /** Compile WebAssembly (Prisma's query compiler) with V8's optimizing tier too, not only its baseline tier. */
+    wasmOptimize: boolean;
+  };
   /** Prometheus metrics, served on a listener of their own (src/telemetry/metrics-server.ts). */
   metrics: { enabled: boolean; host: string; port: number };
   database: {
@@ -304,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty') },
+    runtime: { heapGrowthPercent: e.HEAP_GROWTH_PERCENT, wasmOptimize: e.WASM_OPTIMIZE },
     metrics: { enabled: e.METRICS_ENABLED, host: e.METRICS_HOST, port: e.METRICS_PORT },
     database: {
       url: e.DATABASE_URL,
