@@ -129,7 +129,8 @@ async function main(config: Readonly<Config>): Promise<void> {
 
 const config = processConfig();
 // Before main() opens the database and Prisma compiles its WebAssembly engine.
-applyV8Settings(config.runtime);
+const v8Flags = applyV8Settings(config.runtime);
+if (v8Flags.length) logger.info(`V8 memory settings: ${v8Flags.join(' ')} (HEAP_GROWTH_PERCENT, WASM_OPTIMIZE)`);
 main(config).catch((err: unknown) => {
   const explained = explainDatabaseError(err, config) ?? err;
   logger.error(`start-up failed: ${explained instanceof Error ? explained.message : String(explained)}`);
