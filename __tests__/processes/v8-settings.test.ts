@@ -7,7 +7,7 @@ import { v8Flags } from '../../src/core/v8-settings';
 describe('V8 memory settings', () => {
   it('by default the heap grows by half of what survived and WebAssembly keeps its baseline code; 0 and true give back V8’s own behaviour', () => {
     expect(loadConfig({}).runtime).toEqual({ heapGrowthPercent: 50, wasmOptimize: false });
-    expect(v8Flags(loadConfig({}).runtime)).toEqual(['--heap-growing-percent=50', '--liftoff-only']);
+    expect(v8Flags(loadConfig({}).runtime)).toEqual(['--heap-growing-percent=50', '--liftoff-only', '--wasm-tiering-budget=2147483647']);
     expect(v8Flags(loadConfig({ HEAP_GROWTH_PERCENT: '0', WASM_OPTIMIZE: 'true' }).runtime)).toEqual([]);
     expect(() => loadConfig({ HEAP_GROWTH_PERCENT: '-1' })).toThrow(/HEAP_GROWTH_PERCENT/);
   });
