@@ -6,7 +6,7 @@
  *                    [--scenarios get-by-id,list-50,list-filtered,create-with-audit,create-idempotent,patch-if-match,
  *                                 content-transfer,content-concurrent,runs-throughput,runs-claim-empty]
  *                    [--recordings 100000] [--users 200] [--content-size 1024] [--mode compiled|tsx] [--no-build] [--profile]
- *                    [--variants no-metrics,metrics,trace-100,trace-1,v8-defaults] [--profile-variant trace-1] [--rounds 1] [--runs 4000]
+ *                    [--variants no-metrics,metrics,trace-100,trace-1,v8-defaults] [--replicas 1] [--profile-variant trace-1] [--rounds 1] [--runs 4000]
  *
  * The content scenarios (scripts/bench/content.ts) run after the others, or alone when only they are
  * named (then the database gets a few hundred recordings instead of 100k); so do the run-queue
@@ -17,6 +17,9 @@
  * dropped and created again. --variants adds API processes in other configurations (without
  * metrics, with tracing at 100 % or 1 % sampling, with V8's own memory behaviour) to the same run:
  * see scripts/bench/telemetry.ts.
+ * --replicas runs that many processes of every variant (the API counts as one of `metrics`): two
+ * processes of the same build and configuration differ by up to ~10 % in CPU per request (how V8
+ * happened to compile each), so a comparison of single processes can show a cost that is not there.
  * --profile-variant profiles one of those variants' processes as --profile does the API's.
  * --rounds runs every server that many times per scenario and connection count, in turn, so
  * that servers compared with each other run close together in time.
@@ -32,7 +35,16 @@ import { migrate, recreateDatabase, seed } from './seed';
 import { apiEnv, compiledAvailable, entry, freePort, ROOT, startServer, type Server, type StartMode, type Stopped } from './servers';
 import { CONTENT_SCENARIOS, runContentBench, type ContentResults, type ContentScenario } from './content';
 import { RUN_SCENARIOS, runRunsBench, type RunResults, type RunScenario } from './runs';
-import { MAIN_VARIANT, parseVariants, startOtlpSink, telemetryTable, telemetryTargets, variantEnv, type VariantRun } from './telemetry';
+import {
+  MAIN_VARIANT,
+  parseVariants,
+  startOtlpSink,
+  telemetryTable,
+  telemetryTargets,
+  variantEnv,
+  type Variant,
+  type VariantRun,
+} from './telemetry';
 
 const { values: flags } = parseArgs({
   options: {
@@ -48,6 +60,7 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean' },
     variants: { type: 'string' },
     'profile-variant': { type: 'string' },
+    replicas: { type: 'string' },
     rounds: { type: 'string' },
     runs: { type: 'string' },
   },
@@ -83,6 +96,10 @@ async function main(): Promise<void> {
     );
   }
   const rounds = Math.max(1, Math.round(num('rounds', 1)));
+  const replicas = Math.max(1, Math.round(num('replicas', 1)));
+  /** The server names of a variant's processes: `no-metrics`, `no-metrics#2`, …; the first of `metrics` is the API. */
+  const replicaNames = (variant: Variant): string[] =>
+    Array.from({ length: replicas }, (_, i) => (i === 0 ? (variant === MAIN_VARIANT ? 'api' : variant) : `${variant}#${i + 1}`));
   let mode = opt('mode', 'compiled') as StartMode;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.join(ROOT, 'bench', 'results');
@@ -164,19 +181,26 @@ async function main(): Promise<void> {
   );
   // The other variants: the same API in other configurations (scripts/bench/telemetry.ts).
   const extras: Server[] = [];
-  for (const variant of variants.filter((v) => v !== MAIN_VARIANT)) {
+  for (const variant of variants) {
     const env = { ...baseEnv, ...variantEnv(variant, sink.url) };
-    const profiled = variant === profiledVariant ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}-${variant}`] : [];
-    extras.push(
-      await startServer(
-        variant,
-        [...profiled, ...entry(mode, 'src/main.ts')],
-        env,
-        await freePort(),
-        path.join(outDir, `${stamp}-${variant}.log`),
-      ),
-    );
+    for (const name of replicaNames(variant).filter((n) => n !== 'api')) {
+      const profiled = name === profiledVariant ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}-${variant}`] : [];
+      extras.push(
+        await startServer(
+          name,
+          [...profiled, ...entry(mode, 'src/main.ts')],
+          env,
+          await freePort(),
+          path.join(outDir, `${stamp}-${name}.log`),
+        ),
+      );
+    }
   }
+  // The variants' processes one replica after another (api, no-metrics, metrics#2, no-metrics#2, …).
+  const byName = new Map([api, ...extras].map((x) => [x.name, x]));
+  const interleaved = Array.from({ length: replicas }, (_, j) =>
+    variants.map((v) => byName.get(replicaNames(v)[j] as string) as Server),
+  ).flat();
   const baseline = await startServer(
     'baseline',
     entry(mode, 'scripts/bench/baseline.ts'),
@@ -199,13 +223,16 @@ async function main(): Promise<void> {
         for (const server of [api, ...extras, baseline]) await runLoad(server.port, scenario, data, 8, warmup);
       }
       for (const [i, c] of connections.entries()) {
-        const servers = [api, ...extras, baseline];
+        const servers = [...interleaved, baseline];
         const byRound: Array<Record<string, Measured>> = [];
         for (let round = 0; round < rounds; round++) {
-          // Rotate which server goes first, so none always runs on a warmer database.
+          // Rotate which server goes first, so none always runs on a warmer database; every other
+          // round backwards, so that a machine getting faster or slower during a round touches
+          // each variant alike.
           const shift = (i + round) % servers.length;
+          const order = [...servers.slice(shift), ...servers.slice(0, shift)];
           const ran: Record<string, Measured> = {};
-          for (const server of [...servers.slice(shift), ...servers.slice(0, shift)]) {
+          for (const server of round % 2 ? order.reverse() : order) {
             const cpuBefore = server.cpuMs();
             const run = await runLoad(server.port, scenario, data, c, duration);
             const r = { ...run, cpuMsPerRequest: run.requests ? (server.cpuMs() - cpuBefore) / run.requests : Number.NaN };
@@ -222,8 +249,9 @@ async function main(): Promise<void> {
         const results = Object.fromEntries(servers.map((x) => [x.name, combine(byRound.map((r) => r[x.name] as Measured))]));
         const [a, b] = [results.api, results.baseline] as [Pair['api'], Pair['baseline']];
         pairs.push({ scenario, connections: c, api: a, baseline: b, ratio: b.requestsPerSec ? a.requestsPerSec / b.requestsPerSec : 0 });
+        // A variant's measurement in a round: its replicas' runs together (mean req/s, CPU per request).
         const asVariants = (r: Record<string, Measured>) =>
-          Object.fromEntries([[MAIN_VARIANT, r.api], ...extras.map((x) => [x.name, r[x.name]])]);
+          Object.fromEntries(variants.map((v) => [v, combine(replicaNames(v).map((n) => r[n] as Measured))]));
         variantRuns.push({ scenario, connections: c, runs: asVariants(results), rounds: byRound.map(asVariants) });
       }
     }
@@ -305,6 +333,7 @@ async function main(): Promise<void> {
           scenarios,
           poolSize: 10,
           variants,
+          replicas,
           rounds,
           logLevel: 'info',
           nodeEnv: 'production',

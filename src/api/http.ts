@@ -6,6 +6,7 @@ import { fieldErrors } from './middleware/validate';
 import { parseValue } from '../resources/listing';
 import type { ResourceDescriptor } from '../resources/descriptor';
 import type { StoredResponse } from './idempotency';
+import { idempotencyReplays } from '../telemetry/metrics';
 
 /**
  * Validates a body against a schema; errors name `body.<path>`. For the resource routes, whose
@@ -71,7 +72,10 @@ export function urlWith(req: Request, name: string, value: string): string {
 
 export function send(res: Response, response: StoredResponse, replayed = false): void {
   for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+  if (replayed) {
+    res.setHeader('Idempotent-Replayed', 'true');
+    idempotencyReplays.inc();
+  }
   if (response.body === undefined) res.status(response.status).end();
   else res.status(response.status).json(response.body);
 }

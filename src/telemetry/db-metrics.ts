@@ -6,6 +6,7 @@ import pg from 'pg';
 import { ConnectErrorClient } from '../db/connect-errors';
 import { Gauge } from 'prom-client';
 import { dbQueryDuration, registry } from './metrics';
+import type { HistogramSeries } from './series';
 
 const pools = new Set<pg.Pool>();
 
@@ -42,11 +43,11 @@ export function observePool(pool: pg.Pool): void {
 
 const OPERATIONS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'WITH', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'SET']);
 
-const byOperation = new Map<string, { observe(seconds: number): void }>();
-const durationOf = (operation: string): { observe(seconds: number): void } => {
-  let child = byOperation.get(operation);
-  if (!child) byOperation.set(operation, (child = dbQueryDuration.labels(operation)));
-  return child;
+const byOperation = new Map<string, HistogramSeries>();
+const durationOf = (operation: string): HistogramSeries => {
+  let found = byOperation.get(operation);
+  if (!found) byOperation.set(operation, (found = dbQueryDuration.series(operation)));
+  return found;
 };
 
 /** The statement's first keyword, from a fixed set (the label must not carry SQL text). */
@@ -80,9 +81,9 @@ function timedQuery(this: pg.Client, ...args: QueryArgs): unknown {
   const query = pg.Client.prototype.query as unknown as (this: pg.Client, ...a: QueryArgs) => unknown;
   const [config, values, callback] = args;
   if (config && typeof (config as { submit?: unknown }).submit === 'function') return query.apply(this, args);
-  const operation = operationOf(typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text);
+  const duration = durationOf(operationOf(typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text));
   const started = performance.now();
-  const observe = (): void => durationOf(operation).observe((performance.now() - started) / 1e3);
+  const observe = (): void => duration.observe((performance.now() - started) / 1e3);
   if (typeof values === 'function' || typeof callback === 'function') {
     const cb = (typeof values === 'function' ? values : callback) as Callback;
     const timed: Callback = (err, result) => {

@@ -1,32 +1,29 @@
 /**
  * Request metrics: count, latency and in-flight requests by method, route template and status
- * class, and idempotent replays. Mounted first in createApp, so every request is counted,
- * including the ones answered before routing (401, 413, 415, 429), which have no route.
+ * class. Mounted first in createApp, so every request is counted, including the ones answered
+ * before routing (401, 413, 415, 429), which have no route.
  */
 import type { RequestHandler, Response } from 'express';
 import type { Pool } from 'pg';
-import { collectProcessMetrics, httpDuration, httpRequests, idempotencyReplays, requestsInFlight } from './metrics';
+import { collectProcessMetrics, httpDuration, requestsInFlight } from './metrics';
+import type { HistogramSeries } from './series';
 import { observePool } from './db-metrics';
 import { routeTemplate } from './route-template';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-interface Series {
-  requests: { inc(): void };
-  duration: { observe(seconds: number): void };
-}
 /** By method, then status class, then route: found without building a key string per request. */
-const series = new Map<string, Map<string, Map<string, Series>>>();
+const series = new Map<string, Map<string, Map<string, HistogramSeries>>>();
 
-/** The counter and histogram children of one label set, kept: labels are hashed once, not per request. */
-function seriesOf(method: string, route: string, statusClass: string): Series {
+/** The latency series of one label set (the request count is read from it), kept. */
+function seriesOf(method: string, route: string, statusClass: string): HistogramSeries {
   let byClass = series.get(method);
   if (!byClass) series.set(method, (byClass = new Map()));
   let byRoute = byClass.get(statusClass);
   if (!byRoute) byClass.set(statusClass, (byRoute = new Map()));
   let found = byRoute.get(route);
   if (!found) {
-    found = { requests: httpRequests.labels(method, route, statusClass), duration: httpDuration.labels(method, route, statusClass) };
+    found = httpDuration.series(method, route, statusClass);
     byRoute.set(route, found);
   }
   return found;
@@ -47,15 +44,12 @@ type Timed = Response & { [STARTED]?: number };
 function onClose(this: Timed): void {
   requestsInFlight.count--;
   const { req } = this;
-  const { requests, duration } = seriesOf(
+  seriesOf(
     METHODS.has(req.method) ? req.method : 'OTHER',
     routeTemplate(req),
     // A client that went away before the answer: no status was sent.
     this.headersSent ? statusClassOf(this.statusCode) : 'aborted',
-  );
-  requests.inc();
-  duration.observe((performance.now() - (this[STARTED] ?? 0)) / 1e3);
-  if (this.getHeader('idempotent-replayed') === 'true') idempotencyReplays.inc();
+  ).observe((performance.now() - (this[STARTED] ?? 0)) / 1e3);
 }
 
 /**

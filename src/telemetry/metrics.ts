@@ -4,7 +4,8 @@
  * Labels only ever take values from small, fixed sets (route templates, never raw paths), so
  * the number of series stays bounded whatever clients send.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { SeriesCounter, SeriesHistogram } from './series';
 
 export const registry = new Registry();
 
@@ -16,20 +17,22 @@ const QUERY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 
 const httpLabels = ['method', 'route', 'status_class'] as const;
 
-export const httpRequests = new Counter({
-  name: `${PREFIX}http_requests_total`,
-  help: 'HTTP requests answered, by method, route template and status class (2xx, 3xx, 4xx, 5xx)',
-  labelNames: httpLabels,
-  registers: [registry],
-});
+/**
+ * Request count and latency: filled per request by src/telemetry/http-metrics.ts without calling
+ * prom-client (src/telemetry/series.ts says why); the count is read from the histogram's.
+ */
+export const httpDuration = new SeriesHistogram(
+  `${PREFIX}http_request_duration_seconds`,
+  'Time from the request reaching the app to the last byte of the response, by method, route template and status class',
+  httpLabels,
+  REQUEST_BUCKETS,
+).register(registry);
 
-export const httpDuration = new Histogram({
-  name: `${PREFIX}http_request_duration_seconds`,
-  help: 'Time from the request reaching the app to the last byte of the response, by method, route template and status class',
-  labelNames: httpLabels,
-  buckets: REQUEST_BUCKETS,
-  registers: [registry],
-});
+new SeriesCounter(
+  `${PREFIX}http_requests_total`,
+  'HTTP requests answered, by method, route template and status class (2xx, 3xx, 4xx, 5xx)',
+  httpDuration,
+).register(registry);
 
 /** Requests being handled now, counted by the request middleware (a plain number: the gauge reads it when scraped). */
 export const requestsInFlight = { count: 0 };
@@ -43,13 +46,13 @@ new Gauge({
   },
 });
 
-export const dbQueryDuration = new Histogram({
-  name: `${PREFIX}db_query_duration_seconds`,
-  help: 'Time of each SQL statement sent through the connection pool (Prisma and raw), by its first keyword',
-  labelNames: ['operation'] as const,
-  buckets: QUERY_BUCKETS,
-  registers: [registry],
-});
+/** Filled per statement by src/telemetry/db-metrics.ts, as the request histogram is. */
+export const dbQueryDuration = new SeriesHistogram(
+  `${PREFIX}db_query_duration_seconds`,
+  'Time of each SQL statement sent through the connection pool (Prisma and raw), by its first keyword',
+  ['operation'],
+  QUERY_BUCKETS,
+).register(registry);
 
 export const idempotencyReplays = new Counter({
   name: `${PREFIX}idempotency_replays_total`,
