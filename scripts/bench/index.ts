@@ -20,6 +20,8 @@
  * --replicas runs that many processes of every variant (the API counts as one of `metrics`): two
  * processes of the same build and configuration differ by up to ~10 % in CPU per request (how V8
  * happened to compile each), so a comparison of single processes can show a cost that is not there.
+ * Each process holds up to 10 database connections (and two more for notifications): variants ×
+ * replicas × 12 must fit the server's max_connections (100 by default).
  * --profile-variant profiles one of those variants' processes as --profile does the API's.
  * --rounds runs every server that many times per scenario and connection count, in turn, so
  * that servers compared with each other run close together in time.
