@@ -13,7 +13,10 @@ const asJson = async (registry: Registry): Promise<unknown> => {
   return (await registry.getMetricsAsJSON())
     .map(({ name, help, type, aggregator, values }) => ({
       ...{ name, help, type, aggregator },
-      values: values.map(({ labels, value, metricName }) => ({ labels, value, metricName })).sort((a, b) => key(a).localeCompare(key(b))),
+      // getMetricsAsJSON() is typed without metricName, which histograms' values carry.
+      values: (values as Array<{ labels: object; value: number; metricName?: string }>)
+        .map(({ labels, value, metricName }) => ({ labels, value, metricName }))
+        .sort((a, b) => key(a).localeCompare(key(b))),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 };
