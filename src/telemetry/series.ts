@@ -80,6 +80,9 @@ abstract class Collectable {
   /** The lines of the exposition; `shared`: a series' labels as `sharedLabels` rather than copied into each line. */
   protected abstract values(shared: boolean): Sample[];
 
+  /** Called by prom-client's registry.resetMetrics() on every registered metric. */
+  abstract reset(): void;
+
   /** The metric with its values (the shape of prom-client's getMetricsAsJSON()). */
   get(): Promise<Snapshot> {
     return Promise.resolve(this.snapshot(false));
