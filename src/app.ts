@@ -52,9 +52,8 @@ export function createApp(deps: AppDeps): Express {
     ...(await dbChecks()),
   ];
 
-  // First, so that every request is counted and timed (docs/operations.md).
-  if (config.metrics.enabled) app.use(requestMetrics(deps.db.pool));
-  app.use(requestId, accessLog, helmet(), wellFormedPath);
+  // First, so that every request is logged, counted and timed (docs/operations.md).
+  app.use(accessLog(config.metrics.enabled ? requestMetrics(deps.db.pool) : undefined), requestId, helmet(), wellFormedPath);
   // Only the configured origins get CORS headers; tokens travel in Authorization, not cookies,
   // so credentials are never allowed (and '*' is refused by the config).
   app.use(

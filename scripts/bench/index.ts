@@ -16,15 +16,16 @@
  * (default postgresql://postgres@127.0.0.1:5432/backendapi_bench) names a database that is
  * dropped and created again. --variants adds API processes in other configurations (without
  * metrics, with tracing at 100 % or 1 % sampling, with V8's own memory behaviour) to the same run:
- * see scripts/bench/telemetry.ts.
- * --replicas runs that many processes of every variant (the API counts as one of `metrics`): two
- * processes of the same build and configuration differ by up to ~10 % in CPU per request (how V8
- * happened to compile each), so a comparison of single processes can show a cost that is not there.
+ * see scripts/bench/telemetry.ts. They are compared side by side (scripts/bench/side-by-side.ts):
+ * one process of each variant at a time, all under the same load at once, on one CPU.
+ * --replicas runs that many processes of every variant (the API counts as one of `metrics`), met
+ * in rotation, so that no comparison rests on one process's luck with V8's compiler.
  * Each process holds up to 10 database connections (and two more for notifications): variants ×
  * replicas × 12 must fit the server's max_connections (100 by default).
  * --profile-variant profiles one of those variants' processes as --profile does the API's.
- * --rounds runs every server that many times per scenario and connection count, in turn, so
- * that servers compared with each other run close together in time.
+ * --rounds runs the API and the baseline that many times per scenario and connection count, in
+ * turn, so that they run close together in time; and the variants that many times side by side
+ * per replica.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ import { parseArgs } from 'node:util';
 import { runLoad, SCENARIOS, type ScenarioName, type ScenarioData } from './load';
 import { combine, faultsOf, summarizeProfile, table, targets, type Measured, type Pair } from './report';
 import { migrate, recreateDatabase, seed } from './seed';
+import { sideBySide } from './side-by-side';
 import { apiEnv, compiledAvailable, entry, freePort, ROOT, startServer, type Server, type StartMode, type Stopped } from './servers';
 import { CONTENT_SCENARIOS, runContentBench, type ContentResults, type ContentScenario } from './content';
 import { RUN_SCENARIOS, runRunsBench, type RunResults, type RunScenario } from './runs';
@@ -198,11 +200,9 @@ async function main(): Promise<void> {
       );
     }
   }
-  // The variants' processes one replica after another (api, no-metrics, metrics#2, no-metrics#2, …).
+  // Each variant's processes, for the side-by-side runs (scripts/bench/side-by-side.ts).
   const byName = new Map([api, ...extras].map((x) => [x.name, x]));
-  const interleaved = Array.from({ length: replicas }, (_, j) =>
-    variants.map((v) => byName.get(replicaNames(v)[j] as string) as Server),
-  ).flat();
+  const processes = new Map(variants.map((v) => [v, replicaNames(v).map((n) => byName.get(n) as Server)]));
   const baseline = await startServer(
     'baseline',
     entry(mode, 'scripts/bench/baseline.ts'),
@@ -215,7 +215,7 @@ async function main(): Promise<void> {
   const pairs: Pair[] = [];
   const variantRuns: VariantRun[] = [];
   let apiStop: Stopped | undefined;
-  const total = scenarios.length * connections.length * (2 + extras.length) * rounds;
+  const total = scenarios.length * connections.length * 2 * rounds;
   let done = 0;
   t = Date.now();
   try {
@@ -225,12 +225,11 @@ async function main(): Promise<void> {
         for (const server of [api, ...extras, baseline]) await runLoad(server.port, scenario, data, 8, warmup);
       }
       for (const [i, c] of connections.entries()) {
-        const servers = [...interleaved, baseline];
+        const servers = [api, baseline];
         const byRound: Array<Record<string, Measured>> = [];
         for (let round = 0; round < rounds; round++) {
-          // Rotate which server goes first, so none always runs on a warmer database; every other
-          // round backwards, so that a machine getting faster or slower during a round touches
-          // each variant alike.
+          // Rotate which server goes first, so neither always runs on a warmer database; every other
+          // round backwards, so that a machine getting faster or slower touches both alike.
           const shift = (i + round) % servers.length;
           const order = [...servers.slice(shift), ...servers.slice(0, shift)];
           const ran: Record<string, Measured> = {};
@@ -251,10 +250,9 @@ async function main(): Promise<void> {
         const results = Object.fromEntries(servers.map((x) => [x.name, combine(byRound.map((r) => r[x.name] as Measured))]));
         const [a, b] = [results.api, results.baseline] as [Pair['api'], Pair['baseline']];
         pairs.push({ scenario, connections: c, api: a, baseline: b, ratio: b.requestsPerSec ? a.requestsPerSec / b.requestsPerSec : 0 });
-        // A variant's measurement in a round: its replicas' runs together (mean req/s, CPU per request).
-        const asVariants = (r: Record<string, Measured>) =>
-          Object.fromEntries(variants.map((v) => [v, combine(replicaNames(v).map((n) => r[n] as Measured))]));
-        variantRuns.push({ scenario, connections: c, runs: asVariants(results), rounds: byRound.map(asVariants) });
+        if (variants.length > 1) {
+          variantRuns.push(await sideBySide({ processes, variants, scenario, data, connections: c, duration, rounds, say }));
+        }
       }
     }
   } finally {

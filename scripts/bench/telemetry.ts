@@ -1,12 +1,14 @@
 /**
  * What metrics, tracing and the memory settings cost: the API run in several configurations
  * ("variants") on the same database, in the same run, against the same load.
- * `--variants no-metrics,metrics,trace-100,trace-1,v8-defaults` starts one API process per variant;
+ * `--variants no-metrics,metrics,trace-100,trace-1,v8-defaults` starts one API process per variant
+ * (`--replicas` of each);
  * `metrics` (the default configuration: Prometheus metrics on, tracing off) is the API of the main
  * table. Traces go to a local OTLP/HTTP sink that reads and drops them, so their export
  * (serialization and HTTP) is part of the cost measured. `v8-defaults` is the default
  * configuration with V8's own memory behaviour (HEAP_GROWTH_PERCENT=0, WASM_OPTIMIZE=true), to
- * show what the memory settings save and cost (docs/scaling.md "Memory").
+ * show what the memory settings save and cost (docs/scaling.md "Memory"). They run side by side
+ * (scripts/bench/side-by-side.ts), and each cell is the median of the per-run ratios.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +19,12 @@ export const VARIANTS = ['no-metrics', 'metrics', 'trace-100', 'trace-1', 'v8-de
 export type Variant = (typeof VARIANTS)[number];
 /** The variant that is "the API" of the main table. */
 export const MAIN_VARIANT: Variant = 'metrics';
+
+/**
+ * Side by side on one CPU, the variants' processes together keep that CPU this busy when the
+ * load outruns them (the rest goes to PostgreSQL backends scheduled there); below it they idled.
+ */
+const MIN_BUSY_CORES = 0.8;
 
 /** Largest throughput loss allowed for Prometheus metrics with tracing off. */
 export const METRICS_MAX_LOSS = 0.05;
@@ -59,8 +67,12 @@ export interface VariantRun {
   connections: number;
   /** All rounds together. */
   runs: Partial<Record<Variant, Measured>>;
-  /** Each round: the variants ran one after the other, close in time. */
+  /** Each run of the variants side by side (scripts/bench/side-by-side.ts). */
   rounds: Array<Partial<Record<Variant, Measured>>>;
+  /** They shared one CPU (taskset), apart from the load generator. */
+  pinned?: boolean;
+  /** CPU time the variants' processes used together per second of each run, in cores. */
+  busyCores?: number[];
 }
 
 const pad = (s: string | number, n: number): string => String(s).padStart(n);
@@ -112,6 +124,17 @@ export function telemetryTable(runs: VariantRun[], variants: Variant[]): string 
     const rel = relative(runs, MAIN_VARIANT, 'v8-defaults');
     all.push(
       `memory settings (${MAIN_VARIANT} / v8-defaults): throughput ${rel.throughput.toFixed(3)}, CPU ${rel.cpu.toFixed(3)} (median of ${rel.rounds} rounds)`,
+    );
+  }
+  const busy = runs.flatMap((r) => r.busyCores ?? []);
+  if (busy.length) {
+    const pinned = runs.every((r) => r.pinned);
+    all.push(
+      `side by side ${pinned ? 'on one CPU' : 'without pinning (taskset missing or refused, or one CPU): other work touched them unevenly'}; ` +
+        `the variants' processes used ${median(busy).toFixed(2)} cores together (median of ${busy.length} runs)` +
+        (pinned && median(busy) < MIN_BUSY_CORES
+          ? ` — under ${MIN_BUSY_CORES}: they waited for the load or the database part of the time, which understates their differences`
+          : ''),
     );
   }
   return [head, '-'.repeat(head.length), ...lines, '', ...all].join('\n');

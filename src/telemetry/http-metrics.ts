@@ -1,9 +1,10 @@
 /**
  * Request metrics: count, latency and in-flight requests by method, route template and status
- * class. Mounted first in createApp, so every request is counted, including the ones answered
- * before routing (401, 413, 415, 429), which have no route.
+ * class. Fed by the access log's middleware, mounted first in createApp, so every request is
+ * counted, including the ones answered before routing (401, 413, 415, 429), which have no route.
  */
-import type { RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
+import type { RequestWatcher } from '../api/middleware/access-log';
 import type { Pool } from 'pg';
 import { collectProcessMetrics, httpDuration, requestsInFlight } from './metrics';
 import type { HistogramSeries } from './series';
@@ -33,36 +34,28 @@ function seriesOf(method: string, route: string, statusClass: string): Histogram
 const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 const statusClassOf = (status: number): string => STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
 
-const STARTED = Symbol('metrics.started');
-type Timed = Response & { [STARTED]?: number };
-
-/**
- * 'close' of a response: one function for every request (no closure per request), reading the
- * start time the middleware left on the response. 'close' follows 'finish' when the answer was
- * sent, and comes alone when the client went away first.
- */
-function onClose(this: Timed): void {
+/** The end of a request (src/api/middleware/access-log.ts calls it from its 'close' listener). */
+function recordRequest(req: Request, res: Response, seconds: number): void {
   requestsInFlight.count--;
-  const { req } = this;
   seriesOf(
     METHODS.has(req.method) ? req.method : 'OTHER',
     routeTemplate(req),
     // A client that went away before the answer: no status was sent.
-    this.headersSent ? statusClassOf(this.statusCode) : 'aborted',
-  ).observe((performance.now() - (this[STARTED] ?? 0)) / 1e3);
+    res.headersSent ? statusClassOf(res.statusCode) : 'aborted',
+  ).observe(seconds);
 }
 
+const countArrival = (): void => {
+  requestsInFlight.count++;
+};
+
 /**
- * The middleware; it also starts the pool gauges for this database and the process collectors
- * (event-loop lag, memory, CPU, GC), once per process.
+ * The request metrics, as a watcher of the access log's middleware (one middleware and one
+ * listener per request for both); it also starts the pool gauges for this database and the
+ * process collectors (event-loop lag, memory, CPU, GC), once per process.
  */
-export function requestMetrics(pool: Pool): RequestHandler {
+export function requestMetrics(pool: Pool): RequestWatcher {
   collectProcessMetrics();
   observePool(pool);
-  return (_req, res, next) => {
-    (res as Timed)[STARTED] = performance.now();
-    requestsInFlight.count++;
-    res.on('close', onClose);
-    next();
-  };
+  return { start: countArrival, end: recordRequest };
 }
