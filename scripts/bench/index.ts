@@ -18,10 +18,10 @@
  * metrics, with tracing at 100 % or 1 % sampling, with V8's own memory behaviour) to the same run:
  * see scripts/bench/telemetry.ts. They are compared side by side (scripts/bench/side-by-side.ts):
  * one process of each variant at a time, all under the same load at once, on one CPU.
- * --replicas runs that many processes of every variant (the API counts as one of `metrics`), met
- * in rotation, so that no comparison rests on one process's luck with V8's compiler.
- * Each process holds up to 10 database connections (and two more for notifications): variants ×
- * replicas × 12 must fit the server's max_connections (100 by default).
+ * --replicas runs that many processes of every variant (the API of the main table is not one of
+ * them), met in rotation, so that no comparison rests on one process's luck with V8's compiler.
+ * Each process holds up to 10 database connections (and two more for notifications): (variants ×
+ * replicas + 1) × 12 + 10 (the baseline) must fit the server's max_connections (100 by default).
  * --profile-variant profiles one of those variants' processes as --profile does the API's.
  * --rounds runs the API and the baseline that many times per scenario and connection count, in
  * turn, so that they run close together in time; and the variants that many times side by side
@@ -94,16 +94,16 @@ async function main(): Promise<void> {
   const runScenarios = requested.filter((s): s is RunScenario => (RUN_SCENARIOS as readonly string[]).includes(s));
   const variants = parseVariants(opt('variants', MAIN_VARIANT));
   const profiledVariant = opt('profile-variant', '');
-  if (profiledVariant && (profiledVariant === MAIN_VARIANT || !(variants as string[]).includes(profiledVariant))) {
+  if (profiledVariant && (variants.length < 2 || !(variants as string[]).includes(profiledVariant))) {
     throw new Error(
-      `--profile-variant: one of the other --variants (${variants.filter((v) => v !== MAIN_VARIANT).join(', ')}); --profile profiles ${MAIN_VARIANT}`,
+      `--profile-variant: one of --variants, when more than one is named (${variants.join(', ')}); --profile profiles the API`,
     );
   }
   const rounds = Math.max(1, Math.round(num('rounds', 1)));
   const replicas = Math.max(1, Math.round(num('replicas', 1)));
-  /** The server names of a variant's processes: `no-metrics`, `no-metrics#2`, …; the first of `metrics` is the API. */
+  /** The server names of a variant's processes: `no-metrics`, `no-metrics#2`, …  */
   const replicaNames = (variant: Variant): string[] =>
-    Array.from({ length: replicas }, (_, i) => (i === 0 ? (variant === MAIN_VARIANT ? 'api' : variant) : `${variant}#${i + 1}`));
+    Array.from({ length: replicas }, (_, i) => (i === 0 ? variant : `${variant}#${i + 1}`));
   let mode = opt('mode', 'compiled') as StartMode;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.join(ROOT, 'bench', 'results');
@@ -187,7 +187,8 @@ async function main(): Promise<void> {
   const extras: Server[] = [];
   for (const variant of variants) {
     const env = { ...baseEnv, ...variantEnv(variant, sink.url) };
-    for (const name of replicaNames(variant).filter((n) => n !== 'api')) {
+    // Not the API: it also runs against the baseline, and a process with a longer history would not compare alike.
+    for (const name of variants.length > 1 ? replicaNames(variant) : []) {
       const profiled = name === profiledVariant ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}-${variant}`] : [];
       extras.push(
         await startServer(
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
     }
   }
   // Each variant's processes, for the side-by-side runs (scripts/bench/side-by-side.ts).
-  const byName = new Map([api, ...extras].map((x) => [x.name, x]));
+  const byName = new Map(extras.map((x) => [x.name, x]));
   const processes = new Map(variants.map((v) => [v, replicaNames(v).map((n) => byName.get(n) as Server)]));
   const baseline = await startServer(
     'baseline',

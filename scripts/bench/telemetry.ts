@@ -2,13 +2,13 @@
  * What metrics, tracing and the memory settings cost: the API run in several configurations
  * ("variants") on the same database, in the same run, against the same load.
  * `--variants no-metrics,metrics,trace-100,trace-1,v8-defaults` starts one API process per variant
- * (`--replicas` of each);
- * `metrics` (the default configuration: Prometheus metrics on, tracing off) is the API of the main
- * table. Traces go to a local OTLP/HTTP sink that reads and drops them, so their export
- * (serialization and HTTP) is part of the cost measured. `v8-defaults` is the default
- * configuration with V8's own memory behaviour (HEAP_GROWTH_PERCENT=0, WASM_OPTIMIZE=true), to
- * show what the memory settings save and cost (docs/scaling.md "Memory"). They run side by side
- * (scripts/bench/side-by-side.ts), and each cell is the median of the per-run ratios.
+ * (`--replicas` of each), besides the API of the main table; `metrics` is that API's configuration
+ * (the default: Prometheus metrics on, tracing off). Traces go to a local OTLP/HTTP sink that
+ * reads and drops them, so their export (serialization and HTTP) is part of the cost measured.
+ * `v8-defaults` is the default configuration with V8's own memory behaviour
+ * (HEAP_GROWTH_PERCENT=0, WASM_OPTIMIZE=true), to show what the memory settings save and cost
+ * (docs/scaling.md "Memory"). They run side by side (scripts/bench/side-by-side.ts), and each
+ * cell is the median of the per-run ratios.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
