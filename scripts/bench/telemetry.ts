@@ -84,8 +84,8 @@ const median = (xs: number[]): number => {
 };
 
 /**
- * `variant` against `reference`, round by round (each round's runs were close in time, so the
- * machine's other load touched both alike), then the median over the rounds: throughput
+ * `variant` against `reference`, run by run (they ran side by side, so the machine's other load
+ * touched both alike), then the median over the runs: throughput
  * (variant req/s over reference req/s) and CPU per request (reference over variant, so that
  * below 1 means "costs more" in both).
  */
