@@ -40,19 +40,13 @@ function log(req: Request, res: Response, path: string, ms: number): void {
   const aborted = !res.writableFinished;
   const level = aborted ? 'http' : status >= 500 ? 'error' : status >= 400 ? 'warn' : 'http';
   if (!logger.isLevelEnabled(level)) return;
-  const durationMs = Math.round(ms * 10) / 10;
-  const requestId = res.locals.requestId as string | undefined;
-  if (aborted) {
-    const sent = res.headersSent ? { status } : {};
-    logger.log(level, `${req.method} ${path} aborted by the client after ${ms.toFixed(1)}ms`, {
-      method: req.method,
-      path,
-      ...sent,
-      aborted: true,
-      durationMs,
-      requestId,
-    });
-    return;
-  }
-  logger.log(level, `${req.method} ${path} ${status} ${ms.toFixed(1)}ms`, { method: req.method, path, status, durationMs, requestId });
+  const sent = !aborted || res.headersSent;
+  logger.log(level, `${req.method} ${path} ${aborted ? 'aborted by the client after' : status} ${ms.toFixed(1)}ms`, {
+    method: req.method,
+    path,
+    ...(sent ? { status } : {}),
+    ...(aborted ? { aborted: true } : {}),
+    durationMs: Math.round(ms * 10) / 10,
+    requestId: res.locals.requestId as string | undefined,
+  });
 }
