@@ -5,10 +5,10 @@
  * between them, so each one's requests per second follow its CPU time per request, and whatever
  * else slows the machine during the run (PostgreSQL, other jobs, a busy host) slows them alike.
  *
- * Why not one after the other, as the API and the baseline run: on a shared machine consecutive
- * runs of one process differ by 15 % (standard deviation of the ratio of two 2 s runs of the same
- * build, measured on the 2-core machine of docs/operations.md "What it costs"), which hides a
- * cost of 5 %; side by side the same comparison of two processes of one build spreads by 2–4 %.
+ * Why not one after the other, as the API and the baseline run: on a shared machine two 2 s runs
+ * of processes of the same build differed by 15 % (standard deviation of their ratio, measured on
+ * the 2-core machine of docs/operations.md "What it costs"), which hides a cost of 5 %; side by
+ * side the same comparison stayed within 0.955–1.025 once the processes were warm.
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
