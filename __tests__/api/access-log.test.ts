@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import winston from 'winston';
-import type { MetricValue } from 'prom-client';
 import { logger } from '../../src/core/logging';
-import { registry } from '../../src/telemetry/metrics';
 import { startTestApp, type TestApp } from '../support/app';
+import { until } from '../support/content';
+import { valueOf } from '../support/metrics';
 import { authHeader, createUser } from '../support/factories';
 import { workerKey } from '../support/runs';
 
@@ -45,23 +45,6 @@ const levelOf = (line: Line): unknown => line[Symbol.for('level')];
 
 const accessLines = (lines: Line[], requestId: string): Line[] => lines.filter((l) => l.requestId === requestId && 'durationMs' in l);
 
-async function until<T>(read: () => T | undefined, ms = 5_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function sampleOf(name: string, labels: Record<string, string>): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) throw new Error(`no metric ${name}`);
-  const { values } = (await metric.get()) as { values: Array<MetricValue<string>> };
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want)).reduce((n, v) => n + v.value, 0);
-}
-
 describe('access log', () => {
   let t: TestApp;
   let token: string;
@@ -75,10 +58,8 @@ describe('access log', () => {
     const log = captureLogs('http');
     try {
       await request(t.app).get('/api/v1/sessions?title=private-filter').set(authHeader(token)).set('X-Request-Id', 'access-ok').expect(200);
-      const [line, ...more] = await until(() => {
-        const found = accessLines(log.lines, 'access-ok');
-        return found.length ? found : undefined;
-      });
+      await until('the access line', () => accessLines(log.lines, 'access-ok').length > 0);
+      const [line, ...more] = accessLines(log.lines, 'access-ok');
       expect(more).toEqual([]);
       expect(line).toMatchObject({ method: 'GET', path: '/api/v1/sessions', status: 200 });
       expect(levelOf(line as Line)).toBe('http');
@@ -95,7 +76,8 @@ describe('access log', () => {
     try {
       await request(t.app).get('/api/v1/sessions').set(authHeader(token)).set('X-Request-Id', 'access-quiet').expect(200);
       await request(t.app).get('/api/v1/sessions').set('X-Request-Id', 'access-401').expect(401);
-      const refused = await until(() => accessLines(log.lines, 'access-401')[0]);
+      await until('the 401 line', () => accessLines(log.lines, 'access-401').length > 0);
+      const refused = accessLines(log.lines, 'access-401')[0] as Line;
       expect(refused).toMatchObject({ status: 401, path: '/api/v1/sessions' });
       expect(levelOf(refused)).toBe('warn');
       expect(accessLines(log.lines, 'access-quiet')).toEqual([]);
@@ -111,8 +93,8 @@ describe('access log', () => {
     const server = t.app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const labels = { method: 'POST', route: '/api/v1/runs/claim', status_class: 'aborted' };
-    const abortedBefore = await sampleOf('backendapi_http_requests_total', labels);
-    const inFlightBefore = await sampleOf('backendapi_http_requests_in_flight', {});
+    const abortedBefore = await valueOf('backendapi_http_requests_total', labels);
+    const inFlightBefore = await valueOf('backendapi_http_requests_in_flight');
     try {
       const body = JSON.stringify({ waitSeconds: 20 });
       const req = http.request({
@@ -130,19 +112,17 @@ describe('access log', () => {
       req.on('error', () => undefined);
       req.end(body);
       // In flight, then time enough to read the body and authenticate: the claim is waiting.
-      for (let waited = 0; (await sampleOf('backendapi_http_requests_in_flight', {})) !== inFlightBefore + 1; waited += 10) {
-        if (waited > 5_000) throw new Error('the request never arrived');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await until('the claim in flight', async () => (await valueOf('backendapi_http_requests_in_flight')) === inFlightBefore + 1);
       await new Promise((r) => setTimeout(r, 300));
       req.destroy();
-      const line = await until(() => accessLines(log.lines, 'access-gone')[0]);
+      await until('the aborted line', () => accessLines(log.lines, 'access-gone').length > 0);
+      const line = accessLines(log.lines, 'access-gone')[0] as Line;
       expect(line).toMatchObject({ method: 'POST', path: '/api/v1/runs/claim', aborted: true });
       expect(levelOf(line)).toBe('http');
       expect(line).not.toHaveProperty('status');
       expect(line.message).toMatch(/^POST \/api\/v1\/runs\/claim aborted by the client after \d+\.\dms$/);
-      expect(await sampleOf('backendapi_http_requests_total', labels)).toBe(abortedBefore + 1);
-      expect(await sampleOf('backendapi_http_requests_in_flight', {})).toBe(inFlightBefore);
+      expect(await valueOf('backendapi_http_requests_total', labels)).toBe(abortedBefore + 1);
+      expect(await valueOf('backendapi_http_requests_in_flight')).toBe(inFlightBefore);
     } finally {
       log.restore();
       server.close();

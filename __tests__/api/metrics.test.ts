@@ -2,26 +2,15 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { MetricValue } from 'prom-client';
 import { loadConfig } from '../../src/core/config';
 import { connectDatabase } from '../../src/db/connection';
 import { collectProcessMetrics, registry, recordContentBytes } from '../../src/telemetry/metrics';
 import { operationOf } from '../../src/telemetry/db-metrics';
 import { startMetricsServer } from '../../src/telemetry/metrics-server';
 import { startTestApp, testDatabaseUrl, type TestApp } from '../support/app';
+import { valueOf } from '../support/metrics';
 import { uncheckedFetch } from '../support/contract-hook';
 import { authHeader, createUser } from '../support/factories';
-
-/** The sum of a metric's samples whose labels include `labels` (`_count`, `_bucket`… by full name). */
-async function valueOf(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const base = name.replace(/_(count|sum|bucket)$/, '');
-  const metric = registry.getSingleMetric(base);
-  if (!metric) throw new Error(`no metric ${base}`);
-  const { values } = (await metric.get()) as { values: Array<MetricValue<string> & { metricName?: string }> };
-  return values
-    .filter((v) => (v.metricName ?? base) === name && Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
-    .reduce((sum, v) => sum + v.value, 0);
-}
 
 /** How much a metric moved while `action` ran. */
 async function delta(name: string, labels: Record<string, string>, action: () => Promise<unknown>): Promise<number> {
